@@ -1,0 +1,72 @@
+# Unknot — the two commands people need are `make run` and `make test`.
+# Everything else here is a step they depend on, or a developer convenience.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+
+VENV        := .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+SPACY_MODEL := var/spacy/en_unknot/config.cfg
+MODEL       := models/unknot.tar.gz
+TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+RASA        := $(PY) -m bot exec -- $(PY) -m rasa
+
+# Rasa 3.6 runs on Python 3.8-3.10. Prefer pyenv's 3.10.13, then whatever
+# python3.10/3.9/3.8 is on PATH. Override with `make BASE_PYTHON=/path/to/python3.10`.
+BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/bin/python" \
+	"$$(pyenv root 2>/dev/null)/versions/3.10.13/bin/python" python3.10 python3.9 python3.8 python3; do \
+	p=$$(command -v "$$c" 2>/dev/null) || continue; \
+	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
+	&& { echo "$$p"; break; }; done)
+
+.PHONY: help install setup train run shell test eval validate lock clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): requirements.lock
+	@if [ -z "$(BASE_PYTHON)" ]; then \
+	  echo "No Python 3.8-3.10 found, and Rasa 3.6 needs one."; \
+	  echo "Install Python 3.10 (for example: pyenv install 3.10.13) or run: make BASE_PYTHON=/path/to/python3.10 ..."; \
+	  exit 1; fi
+	@test -x $(PY) || { echo "Creating $(VENV) with $(BASE_PYTHON)"; $(BASE_PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip check
+	@touch $@
+
+install: $(STAMP) ## create .venv and install the locked dependencies
+
+$(SPACY_MODEL): $(STAMP) bot/nlp.py
+	$(PY) -m bot spacy-model --force
+
+setup: $(STAMP) $(SPACY_MODEL) ## install + build the spaCy pipeline
+
+$(MODEL): $(TRAIN_INPUTS) | setup
+	$(RASA) train --fixed-model-name unknot --out models
+	@touch $@
+
+train: setup $(MODEL) ## train the model (only when data, domain or config changed)
+
+run: train ## install, train if stale, start action server + Rasa server
+	$(PY) -m bot run --model $(MODEL)
+
+shell: train ## chat with Unknot in this terminal
+	$(PY) -m bot shell --model $(MODEL)
+
+test: setup ## install and run every test (trains a small test model once, cached)
+	$(PY) -m pytest
+
+validate: setup ## rasa data validate
+	$(RASA) data validate --fail-on-warnings
+
+eval: setup ## held-out and 5-fold cross-validated macro-F1 per intent
+	$(PY) -m bot.evaluate
+
+lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
+	rm -rf /tmp/unknot-lock && $(BASE_PYTHON) -m venv /tmp/unknot-lock
+	/tmp/unknot-lock/bin/pip install --quiet pip==24.0 && /tmp/unknot-lock/bin/pip install --quiet -r requirements.txt
+	/tmp/unknot-lock/bin/pip freeze --all | grep -v -E '^(pip|wheel)==' > requirements.lock
+
+clean: ## remove generated files (venv, models, var/)
+	rm -rf $(VENV) models var results .pytest_cache

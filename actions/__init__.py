@@ -1,0 +1,1 @@
+"""Rasa custom actions for Unknot. Thin adapters: the logic lives in `bot/`."""

@@ -1,0 +1,42 @@
+"""action_crisis_support: the part of the safety path that needs code.
+
+By the time this runs, the domain response `utter_crisis_lines` has already put
+the default crisis lines in front of the person (that part needs no action
+server). This action adds the lines for their region, a grounding exercise, a
+safety-plan prompt and a gentle question, and flags the conversation for staff.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.crisis import crisis_messages, detect_region, risk_flag
+
+
+class ActionCrisisSupport(Action):
+    def name(self) -> Text:
+        return "action_crisis_support"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        latest = tracker.latest_message or {}
+        region: Optional[str] = detect_region(
+            text=latest.get("text"),
+            metadata=latest.get("metadata") or {},
+            known=tracker.get_slot("region"),
+        )
+        flag = risk_flag(latest, now=datetime.now(timezone.utc))
+        for message in crisis_messages(region, flag["level"]):
+            dispatcher.utter_message(**message)
+        flags = list(tracker.get_slot("risk_flags") or [])
+        flags.append(flag)
+        return [
+            SlotSet("region", region),
+            SlotSet("risk_flagged", True),
+            SlotSet("risk_level", flag["level"]),
+            SlotSet("risk_flags", flags),
+        ]

@@ -1,0 +1,148 @@
+"""`python -m bot ...`: the entry points the Makefile uses.
+
+  spacy-model   build the blank English spaCy pipeline Rasa loads (once)
+  exec -- CMD   run CMD (e.g. `rasa train`) with the settings Rasa's yml files need
+  actions       run the action server on UNKNOT_HOST:ACTION_PORT
+  run           start the action server and the Rasa server, wait until both answer
+  shell         start the action server and chat in this terminal
+"""
+from __future__ import annotations
+
+import argparse
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+from bot.settings import ROOT, SettingsError, load_settings
+
+DEFAULT_MODEL = ROOT / "models" / "unknot.tar.gz"
+
+
+def _spacy_model(args: argparse.Namespace) -> int:
+    from bot.nlp import ensure_spacy_model
+
+    settings = load_settings()
+    built = ensure_spacy_model(settings.spacy_model_path, force=args.force)
+    print(f"spaCy pipeline {'built' if built else 'already present'} at {settings.spacy_model_path}")
+    return 0
+
+
+def _exec(args: argparse.Namespace) -> int:
+    from bot.launcher import child_env
+
+    command = [c for c in args.command if c != "--"]
+    if not command:
+        print("usage: python -m bot exec -- COMMAND ...", file=sys.stderr)
+        return 2
+    return subprocess.call(command, cwd=ROOT, env=child_env(load_settings()))
+
+
+def _actions(args: argparse.Namespace) -> int:
+    from bot.action_server import serve
+
+    settings = load_settings()
+    serve(settings.host, settings.action_port)
+    return 0
+
+
+def _print_how_to_chat(host: str, port: int) -> None:
+    url = f"http://{host}:{port}"
+    print(f"""
+Unknot is running.
+  Rasa server (REST + socket.io): {url}
+  Chat over REST:
+    curl -s -X POST {url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
+         -d '{{"sender": "me", "message": "can stress cause back pain?"}}'
+  socket.io (website widget):     {url}/socket.io
+  Chat in a terminal instead:     make shell
+  Logs:                           var/log/rasa.log, var/log/actions.log
+Press Ctrl-C to stop.""", flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from bot.launcher import Stack
+
+    settings = load_settings()
+    model = Path(args.model)
+    if not model.exists():
+        print(f"No trained model at {model}: run `make train` first.", file=sys.stderr)
+        return 1
+    stack = Stack(settings, model)
+    stopping = {"now": False}
+
+    def _stop(signum, frame):  # noqa: ARG001
+        stopping["now"] = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    print("Starting the action server and the Rasa server (this takes a minute or two)...", flush=True)
+    try:
+        stack.start()
+    except RuntimeError as error:
+        print(f"Could not start Unknot: {error}", file=sys.stderr)
+        return 1
+    _print_how_to_chat(settings.host, settings.rasa_port)
+    try:
+        while not stopping["now"]:
+            for process in (stack.actions, stack.rasa):
+                if not process.alive():
+                    print(f"The {process.name} stopped; see {process.log_path}", file=sys.stderr)
+                    stopping["now"] = True
+            time.sleep(1)
+    finally:
+        print("Stopping...", flush=True)
+        stack.stop()
+    return 0
+
+
+def _shell(args: argparse.Namespace) -> int:
+    from bot.launcher import Process, action_server_cmd, child_env
+
+    settings = load_settings()
+    env = child_env(settings)
+    actions = Process("action server", action_server_cmd(settings),
+                      f"http://{settings.host}:{settings.action_port}/health", ROOT / "var" / "log" / "actions.log")
+    actions.start(env)
+    try:
+        actions.wait_healthy(120)
+        return subprocess.call(
+            [sys.executable, "-m", "rasa", "shell", "--model", str(args.model),
+             "--endpoints", str(ROOT / "endpoints.yml"), "--port", str(settings.rasa_port)],
+            cwd=ROOT, env=env,
+        )
+    finally:
+        actions.stop()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("spacy-model", help="build the spaCy pipeline")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=_spacy_model)
+    p = sub.add_parser("exec", help="run a command with Unknot's settings in the environment")
+    p.add_argument("command", nargs=argparse.REMAINDER)
+    p.set_defaults(func=_exec)
+    sub.add_parser("actions", help="run the action server").set_defaults(func=_actions)
+    for name, func in (("run", _run), ("shell", _shell)):
+        p = sub.add_parser(name)
+        p.add_argument("--model", default=str(DEFAULT_MODEL))
+        p.set_defaults(func=func)
+    return parser
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as error:
+        print(f"Configuration error: {error} (see .env.example)", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

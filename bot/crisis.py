@@ -1,0 +1,57 @@
+"""What `action_crisis_support` says and records, as plain functions.
+
+Region-specific lines come from `bot.safety.resources` (one data file staff can
+edit); this module only decides the region, the wording around the lines and
+the flag that staff review reads.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Dict, List, Mapping, Optional
+
+from bot.safety import resources
+
+# Metadata keys a channel may use for the person's locale.
+LOCALE_KEYS = ("locale", "language_code", "language")
+
+
+def detect_region(text: Optional[str], metadata: Mapping[str, Any], known: Optional[str]) -> Optional[str]:
+    """What the person says beats what we knew, which beats the channel's locale."""
+    said = resources.region_from_text(text or "")
+    if said:
+        return said
+    if known:
+        return known
+    for key in LOCALE_KEYS:
+        value = metadata.get(key)
+        if isinstance(value, str) and value:
+            region = resources.region_from_locale(value)
+            if region:
+                return region
+    return None
+
+
+def risk_flag(latest_message: Mapping[str, Any], now: datetime) -> Dict[str, Any]:
+    """The structured record of one risk turn: level, reasons, time (no message text)."""
+    risk = latest_message.get("risk") or {}
+    intent = (latest_message.get("intent") or {}).get("name")
+    level = risk.get("level") or ("high" if intent == "express_risk" else "possible")
+    if level == "none":
+        # reached here through DIET or a request for crisis lines, not the detector
+        level = "high" if intent == "express_risk" else "possible"
+    reasons = list(risk.get("reasons") or [])
+    if not reasons:
+        reasons = [f"intent:{intent}"] if intent else []
+    return {"level": level, "reasons": reasons, "intent": intent, "time": now.isoformat(timespec="seconds")}
+
+
+def crisis_messages(region: Optional[str], level: str) -> List[Dict[str, Any]]:
+    """The messages after the default lines: regional lines, grounding, a plan, a question."""
+    lines = resources.lines_for(region)
+    messages: List[Dict[str, Any]] = [
+        {"text": f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"},
+        {"response": "utter_crisis_grounding"},
+        {"response": "utter_crisis_safety_plan"},
+        {"response": "utter_crisis_ask_direct" if level == "high" else "utter_crisis_ask_possible"},
+    ]
+    return messages

@@ -1,0 +1,36 @@
+"""Rasa's SQL tracker store, configured with one SQLAlchemy URL (DATABASE_URL).
+
+Rasa's own SQLTrackerStore takes dialect, host, port, db, user and password as
+separate keys; operators have one URL. This subclass splits the URL and makes
+sure the folder of a SQLite file exists.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, Optional
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.domain import Domain
+from sqlalchemy.engine.url import make_url
+
+
+def url_to_kwargs(url: str) -> Dict[str, Any]:
+    """Split a SQLAlchemy URL into SQLTrackerStore's keyword arguments."""
+    if not url:
+        raise ValueError("DATABASE_URL is empty")
+    parsed = make_url(url)
+    kwargs: Dict[str, Any] = {"dialect": parsed.drivername, "db": parsed.database or ""}
+    if parsed.drivername.startswith("sqlite"):
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return kwargs
+    kwargs.update(host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password)
+    if parsed.query:
+        kwargs["query"] = dict(parsed.query)
+    return kwargs
+
+
+class UrlSQLTrackerStore(SQLTrackerStore):
+    def __init__(self, domain: Optional[Domain] = None, url: str = "", **kwargs: Any) -> None:
+        kwargs.update(url_to_kwargs(url))
+        super().__init__(domain=domain, **kwargs)

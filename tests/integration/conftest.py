@@ -1,0 +1,105 @@
+"""Session fixtures: one small test model, trained once (cached by Rasa's
+fingerprint), and one running stack (action server + Rasa server) on loopback.
+"""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import pytest
+import yaml
+
+from bot.launcher import Stack, child_env
+from bot.settings import ROOT, load_settings
+
+TEST_DIR = ROOT / "var" / "test"
+TEST_MODEL = TEST_DIR / "models" / "unknot-test.tar.gz"
+# Dialogue tests need the flows right, not the best classifier: fewer epochs.
+TEST_EPOCHS = {"DIETClassifier": 60, "TEDPolicy": 30}
+
+
+def test_settings(**overrides: str):
+    env = {"RASA_PORT": "5105", "ACTION_PORT": "5155", "UNKNOT_ENV": "test",
+           "DATABASE_URL": f"sqlite:///{TEST_DIR / 'unknot-test.db'}", "LOG_LEVEL": "INFO"}
+    env.update(overrides)
+    return load_settings(env)
+
+
+def write_test_config() -> Path:
+    config = yaml.safe_load((ROOT / "config.yml").read_text())
+    for part in config["pipeline"] + config["policies"]:
+        if part["name"] in TEST_EPOCHS:
+            part["epochs"] = TEST_EPOCHS[part["name"]]
+    path = TEST_DIR / "config.yml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(config, sort_keys=False)
+    if not path.exists() or path.read_text() != text:
+        path.write_text(text)
+    return path
+
+
+def rasa(*args: str, settings=None, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
+    result = subprocess.run([sys.executable, "-m", "rasa", *args], cwd=ROOT, env=child_env(settings or test_settings()),
+                            capture_output=True, text=True, timeout=timeout)
+    if check and result.returncode != 0:
+        raise AssertionError(f"rasa {' '.join(args)} failed ({result.returncode}):\n{result.stdout[-4000:]}\n"
+                             f"{result.stderr[-4000:]}")
+    return result
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    config = write_test_config()
+    rasa("train", "--config", str(config), "--out", str(TEST_MODEL.parent), "--fixed-model-name", "unknot-test")
+    assert TEST_MODEL.exists()
+    return TEST_MODEL
+
+
+class Chat:
+    """A REST-channel client for one running stack."""
+
+    def __init__(self, stack: Stack) -> None:
+        self.stack = stack
+
+    def send(self, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
+        body = {"sender": sender, "message": message}
+        if metadata:
+            body["metadata"] = metadata
+        request = urllib.request.Request(
+            f"{self.stack.settings.rasa_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
+            headers={"Content-Type": "application/json"}, method="POST")
+        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
+            return json.loads(response.read())
+
+    @staticmethod
+    def text(replies: List[Dict[str, Any]]) -> str:
+        return "\n".join(r.get("text") or "" for r in replies)
+
+    @staticmethod
+    def payloads(replies: List[Dict[str, Any]]) -> List[str]:
+        return [b["payload"] for r in replies for b in r.get("buttons") or []]
+
+    @staticmethod
+    def new_sender() -> str:
+        return f"test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture(scope="session")
+def stack(test_model):
+    db = TEST_DIR / "unknot-test.db"
+    if db.exists():
+        db.unlink()
+    running = Stack(test_settings(), test_model, log_dir=TEST_DIR / "log")
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def chat(stack) -> Chat:
+    return Chat(stack)

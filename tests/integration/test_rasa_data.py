@@ -1,0 +1,33 @@
+"""Rasa's own checks: the data validates cleanly and every test story passes."""
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from tests.integration.conftest import TEST_DIR, rasa
+
+pytestmark = pytest.mark.slow
+
+
+def test_data_validates_without_warnings():
+    result = rasa("data", "validate", "--fail-on-warnings", check=False)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-6000:]
+
+
+def test_every_test_story_passes(test_model):
+    out = TEST_DIR / "results"
+    result = rasa("test", "core", "--model", str(test_model), "--stories", "tests/stories",
+                  "--fail-on-prediction-errors", "--out", str(out), check=False)
+    failed = out / "failed_test_stories.yml"
+    failures = failed.read_text() if failed.exists() else ""
+    assert result.returncode == 0 and "story:" not in failures, (
+        failures[-8000:] or result.stdout[-6000:] + result.stderr[-6000:])
+
+
+def test_every_flow_has_a_story_where_a_risk_message_interrupts_it():
+    stories = []
+    for path in sorted((TEST_DIR.parent.parent / "tests" / "stories").glob("*.yml")):
+        stories += yaml.safe_load(path.read_text())["stories"]
+    names = " ".join(s["story"] for s in stories)
+    for flow in ("coping form", "walkthrough", "breathing exercise", "muscle relaxation", "check-in"):
+        assert f"risk message interrupts the {flow}" in names or f"risk message at the exercise {flow}" in names, flow

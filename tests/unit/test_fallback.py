@@ -1,0 +1,17 @@
+from bot.fallback import INTENT_LABELS, affirmation_question
+
+
+def test_guess_is_asked_in_plain_words_with_yes_no_buttons():
+    text, buttons = affirmation_question("ask_sleep")
+    assert "sleep and back pain" in text
+    assert buttons == [{"title": "Yes", "payload": "/ask_sleep"}, {"title": "No", "payload": "/deny"}]
+
+
+def test_unknown_or_missing_guess_offers_the_menu():
+    for guess in (None, "nlu_fallback", "express_risk"):
+        text, buttons = affirmation_question(guess)
+        assert "another way" in text and buttons[0]["payload"] == "/show_menu"
+
+
+def test_every_label_is_a_domain_intent(domain):
+    assert set(INTENT_LABELS) <= set(domain["intents"])
