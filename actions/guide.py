@@ -30,7 +30,7 @@ class ActionGuide(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         move = next_move(
-            intent=tracker.get_intent_of_latest_message(),
+            intent=(tracker.latest_message.get("intent") or {}).get("name"),
             guide=tracker.get_slot("guide"),
             step=tracker.get_slot("guide_step"),
             exercise=tracker.get_slot("exercise"),

@@ -1,0 +1,106 @@
+"""Every custom action, run on recorded trackers: dispatched messages and returned events."""
+import asyncio
+
+import pytest
+from rasa_sdk.events import SlotSet
+
+from actions.coping import ActionCopingTips, ValidateCopingForm
+from actions.guide import ActionGuide, previous_bot_action
+from actions.safety import ActionCrisisSupport
+from actions.support import ActionDefaultAskAffirmation, ActionRequestHuman
+from tests.actions.conftest import load_tracker
+
+
+def run(action, dispatcher, tracker, domain):
+    return asyncio.run(action.run(dispatcher, tracker, domain))
+
+
+def responses(dispatcher):
+    return [m.get("response") for m in dispatcher.messages]
+
+
+def test_guide_continues_the_walkthrough_from_the_recorded_step(dispatcher, domain):
+    tracker = load_tracker("walkthrough_step2")
+    assert previous_bot_action(tracker) == "action_guide"
+    events = run(ActionGuide(), dispatcher, tracker, domain)
+    assert responses(dispatcher) == ["utter_explain_inactivity"]
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == [
+        "/request_next_step", "/ask_coping_tips", "/request_stop"]
+    assert SlotSet("guide_step", 2.0) in events and SlotSet("guide", "explain") in events
+
+
+def test_coping_tips_fit_the_recorded_answers_and_clear_them(dispatcher, domain):
+    events = run(ActionCopingTips(), dispatcher, load_tracker("coping_form_done"), domain)
+    sent = responses(dispatcher)
+    assert sent[0] == "utter_tips_header"
+    assert sent[1:3] == ["utter_tip_severe_pain", "utter_tip_see_professional"]  # 8/10
+    assert "utter_tip_exercise" not in sent
+    assert sent[-1] == "utter_tips_offer_exercise"
+    assert all(r in domain["responses"] for r in sent)
+    assert events == [SlotSet(s, None) for s in ("pain_location", "pain_duration", "pain_severity",
+                                                  "red_flag_screen")]
+
+
+def test_coping_tips_with_a_red_flag_start_with_urgent_care(dispatcher, domain):
+    run(ActionCopingTips(), dispatcher, load_tracker("coping_form_done", red_flag_screen=True), domain)
+    assert responses(dispatcher)[0] == "utter_red_flag_urgent"
+
+
+@pytest.mark.parametrize("slot,value,expected", [
+    ("pain_location", "between my shoulder blades", "upper back"),
+    ("pain_duration", "about 3 weeks", "weeks"),
+    ("pain_severity", "7/10", 7.0),
+    ("red_flag_screen", False, False),
+])
+def test_form_validation_accepts_and_normalises(dispatcher, domain, slot, value, expected):
+    validate = getattr(ValidateCopingForm(), f"validate_{slot}")
+    result = validate(value, dispatcher, load_tracker("coping_form_done"), domain)
+    assert result == {slot: expected}
+    assert dispatcher.messages == []
+
+
+@pytest.mark.parametrize("slot,value", [
+    ("pain_location", "pizza"), ("pain_duration", "bananas"), ("pain_severity", "11"), ("red_flag_screen", "maybe"),
+])
+def test_form_validation_re_asks_kindly(dispatcher, domain, slot, value):
+    validate = getattr(ValidateCopingForm(), f"validate_{slot}")
+    assert validate(value, dispatcher, load_tracker("coping_form_done"), domain) == {slot: None}
+    assert responses(dispatcher) == [f"utter_invalid_{slot}"]
+    assert f"utter_invalid_{slot}" in domain["responses"]
+
+
+def test_crisis_support_gives_regional_lines_a_question_and_flags_the_turn(dispatcher, domain):
+    events = run(ActionCrisisSupport(), dispatcher, load_tracker("risk_en_gb"), domain)
+    texts = " ".join(m.get("text") or "" for m in dispatcher.messages)
+    assert "116 123" in texts and "Samaritans" in texts
+    sent = responses(dispatcher)
+    assert "utter_crisis_grounding" in sent and "utter_crisis_safety_plan" in sent
+    assert sent[-1] == "utter_crisis_ask_direct"
+    slots = {e["name"]: e["value"] for e in events}
+    assert slots["region"] == "GB" and slots["risk_flagged"] is True and slots["risk_level"] == "high"
+    flag = slots["risk_flags"][-1]
+    assert flag["level"] == "high" and flag["reasons"] == ["passive_ideation"] and flag["time"]
+    assert "text" not in flag  # no message text in the flag staff see in lists
+
+
+def test_request_human_without_contact_is_honest(dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("CLINIC_CONTACT", "")
+    run(ActionRequestHuman(), dispatcher, load_tracker("risk_en_gb"), domain)
+    assert responses(dispatcher) == ["utter_no_human_contact"]
+
+
+def test_request_human_gives_the_configured_contact(dispatcher, domain, monkeypatch):
+    monkeypatch.setenv("CLINIC_CONTACT", "call 555 0100, Mon-Fri 9-5")
+    monkeypatch.setenv("CLINIC_NAME", "Riverside Back Clinic")
+    run(ActionRequestHuman(), dispatcher, load_tracker("risk_en_gb"), domain)
+    text = dispatcher.messages[0]["text"]
+    assert "Riverside Back Clinic" in text and "call 555 0100, Mon-Fri 9-5" in text
+
+
+def test_fallback_asks_about_the_runner_up_intent(dispatcher, domain):
+    tracker = load_tracker("walkthrough_step2")
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.45}, {"name": "ask_sleep", "confidence": 0.3}]
+    run(ActionDefaultAskAffirmation(), dispatcher, tracker, domain)
+    assert "sleep and back pain" in dispatcher.messages[0]["text"]
+    assert dispatcher.messages[0]["buttons"][0]["payload"] == "/ask_sleep"

@@ -1,0 +1,45 @@
+"""RiskGuard: detector or classifier can force express_risk; reasons are recorded."""
+from rasa.shared.nlu.training_data.message import Message
+
+from bot.nlu.risk_guard import RiskGuard, guard_decision
+
+CONFIG = RiskGuard.get_default_config()
+
+
+def parse(text, intent="ask_sleep", confidence=0.9, ranking=None):
+    message = Message(data={"text": text})
+    message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
+    message.set("intent_ranking", ranking or [{"name": intent, "confidence": confidence}], add_to_output=True)
+    RiskGuard(CONFIG).process([message])
+    return message
+
+
+def test_detector_forces_the_risk_intent_even_over_a_confident_classifier():
+    message = parse("i want to kill myself", intent="ask_sleep", confidence=0.99)
+    assert message.get("intent") == {"name": "express_risk", "confidence": 1.0}
+    assert message.get("intent_ranking")[0]["name"] == "express_risk"
+    assert message.get("risk")["level"] in ("high", "possible") and message.get("risk")["reasons"]
+
+
+def test_detector_overrides_nlu_fallback():
+    message = parse("kms", intent="nlu_fallback", confidence=0.45)
+    assert message.get("intent")["name"] == "express_risk"
+
+
+def test_classifier_alone_counts_above_the_threshold():
+    decision = guard_decision("i feel like giving up on everything", {"name": "express_risk", "confidence": 0.8},
+                              [{"name": "express_risk", "confidence": 0.8}], "express_risk", 0.5)
+    assert decision["forced"] and any(r.startswith("classifier:") for r in decision["reasons"])
+
+
+def test_hyperbole_is_left_alone_and_recorded_as_none():
+    message = parse("this back pain is killing me", intent="express_stress", confidence=0.9)
+    assert message.get("intent")["name"] == "express_stress"
+    assert message.get("risk") == {"level": "none", "reasons": []}
+
+
+def test_low_classifier_risk_below_threshold_is_not_forced():
+    decision = guard_decision("how do i sleep better", {"name": "ask_sleep", "confidence": 0.7},
+                              [{"name": "ask_sleep", "confidence": 0.7}, {"name": "express_risk", "confidence": 0.2}],
+                              "express_risk", 0.5)
+    assert not decision["forced"]
