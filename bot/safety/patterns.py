@@ -30,7 +30,7 @@ Each Rule carries how its matches are judged (see detector.py):
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Dict, FrozenSet, List, Optional, Tuple
 
 END = "<END>"  # marker inside next_ok: end of text, punctuation or a clause-ending word
@@ -43,16 +43,19 @@ LISTS: Dict[str, Tuple[str, ...]] = {
     # verbs that turn "... to die" into a wish / intent
     "WANT": ("want", "wants", "wanted", "wanting", "wish", "wishing", "wished", "need", "needs",
              "ready", "plan", "plans", "planned", "planning", "decided", "deciding", "like",
-             "love", "trying", "try", "tried", "intend", "intending", "going", "mean", "meant"),
+             "love", "trying", "try", "tried", "intend", "intending"),
     # like WANT but also modal verbs (for "i might just end it")
     "WILL": ("want", "wants", "wanted", "wanting", "ready", "going", "plan", "planning",
              "planned", "need", "decided", "will", "would", "should", "might", "could",
-             "about", "gonna", "try", "trying", "mean"),
+             "about", "gonna", "try", "trying", "tried", "attempted", "mean"),
     "ADV": ("just", "really", "honestly", "simply", "fucking", "freaking", "fricking", "effing",
             "literally", "actually", "truly", "seriously", "genuinely", "so", "badly", "kind",
             "of", "sort", "kinda", "all", "finally", "quietly", "peacefully", "already", "totally",
-            "now", "soon", "also", "even", "sometimes", "still", "often", "ever", "fr"),
+            "now", "soon", "also", "even", "sometimes", "still", "often", "ever", "fr", "go",
+            "rather", "truthfully", "secretly", "lowkey", "highkey", "deadass"),
     "DEATHWORD": ("death", "dying", "being"),
+    "BETTER": ("better", "happier", "easier", "fine", "okay", "ok", "lighter", "simpler",
+               "best"),
     "NOBODY": ("nobody", "noone"),
     "MEDS": ("pills", "pill", "tablets", "tablet", "meds", "med", "medication", "medications",
              "medicine", "medicines", "painkillers", "painkiller", "capsules", "capsule",
@@ -68,7 +71,8 @@ LISTS: Dict[str, Tuple[str, ...]] = {
     "HARMVERB_LOW": ("hurt", "punish", "starve", "scratch", "hit", "punch", "bruise", "beat",
                      "hurting", "punishing", "starving", "scratching", "hitting", "punching"),
     "BODY": ("arm", "arms", "leg", "legs", "thigh", "thighs", "skin", "wrist", "wrists",
-             "stomach", "body", "hip", "hips", "chest", "face"),
+             "stomach", "body", "hip", "hips", "chest", "face", "head", "hands", "hand",
+             "fists", "knuckles"),
     "THIRD_REFL": ("himself", "herself", "themselves", "themself"),
     "HIS": ("his", "her", "their"),
     "QHOW": ("do", "can", "could", "would", "should", "might", "does", "did", "will"),
@@ -79,7 +83,7 @@ LISTS: Dict[str, Tuple[str, ...]] = {
                "easy", "simple", "sure", "surefire", "effective", "reliable", "guaranteed",
                "least", "most", "less", "quiet", "good", "fast"),
     "WAYNOUN": ("way", "ways", "method", "methods", "means", "option", "options"),
-    "LETHALADJ": ("lethal", "fatal", "deadly", "toxic", "overdose"),
+    "LETHALADJ": ("lethal", "fatal", "deadly", "overdose"),
     "AMOUNT": ("dose", "doses", "dosage", "amount", "quantity", "combination", "combo",
                "number", "level", "mix", "amounts"),
 }
@@ -138,15 +142,36 @@ NEGATION_EXCEPTIONS: FrozenSet[str] = frozenset({"stop", "help", "wait", "bear",
                                                   "only", "resist", "shake", "escape"})
 # self-harm: cues that make it intentional (HIGH) ...
 HARM_INTENT_PREV: FrozenSet[str] = frozenset({
-    "want", "wants", "wanted", "wanna", "need", "needed", "urge", "urges", "going", "gonna",
-    "will", "plan", "planning", "think", "thinking", "thought", "keep", "kept", "been",
-    "started", "start", "stop", "stopped", "relapse", "relapsed", "deserve", "tempted",
-    "considering", "like", "again", "still", "sometimes", "often", "always", "secretly",
-    "deliberately", "intentionally", "purposely", "ready", "try", "trying", "tried",
+    "want", "wants", "wanted", "wanna", "need", "needed", "urge", "urges", "plan",
+    "planning", "thinking", "deserve", "tempted", "ready", "deliberately",
+    "intentionally", "purposely", "secretly", "fantasize", "fantasise", "fantasizing",
+})
+# weaker cues: intent unless the words after the phrase describe an accident
+HARM_HABIT_PREV: FrozenSet[str] = frozenset({
+    "keep", "kept", "keeps", "been", "started", "start", "stop", "stopped", "relapse",
+    "relapsed", "considering", "like", "again", "still", "sometimes", "often", "always",
+    "try", "trying", "tried", "will", "going", "gonna", "might", "could", "scared", "afraid",
+    "worried",
 })
 HARM_INTENT_NEXT: FrozenSet[str] = frozenset({
-    "again", "on", "deliberately", "intentionally", "purposely", "to", "because", "when",
-    "whenever", "every", "so", "until", "till", "til", "more", "badly", "regularly",
+    "again", "deliberately", "intentionally", "purposely", "whenever", "every", "until",
+    "till", "til", "more", "badly", "regularly", "sometimes", "often", "daily",
+})
+# words after the phrase that make it deliberate
+HARM_DELIBERATE: FrozenSet[str] = frozenset({
+    "deliberately", "intentionally", "purposely", "purpose",
+})
+# ... accident words just before ("i fell and hurt myself")
+ACCIDENT_PREV: FrozenSet[str] = frozenset({
+    "fell", "fall", "falling", "slipped", "slip", "tripped", "trip", "accidentally",
+    "nearly", "almost", "practically", "accident", "accidently", "twisted", "pulled",
+    "strained", "sprained", "stumbled", "crashed", "bumped", "lifted", "lifting", "moved",
+    "carried", "jumped", "landed", "collided",
+})
+# intent words before a hyperbole-prone phrase keep it HIGH ("i'm going to kill myself at ...")
+INTENT_PREV: FrozenSet[str] = frozenset({
+    "want", "wants", "wanted", "wanna", "going", "gonna", "will", "plan", "planning", "ready",
+    "decided", "need", "try", "trying", "tried", "about", "might", "should", "to",
 })
 # ... and accident context after the phrase drops it ("i hurt myself lifting a box")
 ACCIDENT_NEXT: FrozenSet[str] = frozenset({
@@ -159,7 +184,9 @@ ACCIDENT_NEXT: FrozenSet[str] = frozenset({
     "ironing", "baking", "earlier", "yesterday", "lifting", "jumping", "sneezing",
     "coughing", "sleeping", "sitting", "standing", "driving", "hiking", "swimming",
     "surfing", "wrestling", "boxing", "sparring", "hoovering", "vacuuming", "kneeling",
-    "rowing", "jogging", "overdoing", "straining",
+    "rowing", "jogging", "overdoing", "straining", "exercise", "exercises", "workout",
+    "workouts", "gym", "sport", "sports", "football", "yoga", "pilates", "physio", "stretch",
+    "stretches", "lift", "lifts", "run", "runs", "train", "match",
 })
 # "on purpose" is intent, not accident
 INTENT_PHRASES: Tuple[Tuple[str, ...], ...] = (
@@ -181,19 +208,36 @@ THIRD_PERSON_SELF_CUES: Tuple[str, ...] = (
     "theoretically", "in theory",
 )
 
-WAKE_OK = frozenset({END, "again", "anymore", "ever", "tomorrow", "tmrw", "today", "forever",
-                     "in", "at"})
-GO_ON_OK = frozenset({END, "like", "living", "anymore", "any", "much", "no", "alone", "this",
+WAKE_OK = frozenset({END, "again", "anymore", "ever", "tomorrow", "tmrw", "today", "forever"})
+GO_ON_OK = frozenset({END, "like", "living", "anymore", "any", "much", "no", "alone",
                       "without", "another"})
-HERE_OK = frozenset({END, "anymore", "any", "no", "on", "now", "tomorrow"})
-LIVE_OK = frozenset({END, "anymore", "any", "no", "like", "this", "my", "another", "with",
-                     "in"})
+HERE_OK = frozenset({END, "anymore", "any", "no", "tomorrow"})
+LIVE_OK = frozenset({END, "anymore", "any", "no", "like", "this", "another"})
 DIE_NOT = frozenset({"my", "her", "his", "your", "their", "our", "the", "hair", "it", "them",
                      "blue", "red", "black", "pink", "green", "purple", "brown", "blonde",
                      "blond", "grey", "gray", "white", "on", "for", "laughing", "of", "old",
-                     "a", "this", "that", "these", "those"})
+                     "a", "this", "that", "these", "those",
+                     # "dead" compounds: dead tired, dead serious, dead end ...
+                     "tired", "beat", "serious", "set", "end", "wrong", "last", "center",
+                     "centre", "weight", "ahead", "ringer", "heat", "quiet", "easy", "simple",
+                     "good", "funny", "lift", "lifts", "hang", "bug", "battery", "inside",
+                     "certain", "sure", "straight", "asleep", "boring", "slow", "cute"})
+# "be gone from this job", "die down", "be over with"
+GONE_NOT = frozenset({"from", "for", "by", "in", "at", "until", "till", "before", "after",
+                      "over", "out", "down", "off", "away", "with", "soon", "yet", "quickly",
+                      "already"})
+# self-harm verbs followed by these are idioms ("cut myself some slack", "burnt myself out")
+HARM_NEXT_NOT = frozenset({"some", "slack", "off", "loose", "free", "short", "out", "a", "an",
+                           "up", "down", "into", "back", "through", "open"})
+# ordinary absence ("i won't be around next week, i'm on holiday")
+AWAY_WORDS = frozenset({"week", "weekend", "monday", "tuesday", "wednesday", "thursday",
+                        "friday", "saturday", "sunday", "holiday", "holidays", "vacation",
+                        "trip", "away", "appointment", "session", "meeting", "work", "office",
+                        "month", "travelling", "traveling", "abroad", "busy", "tomorrow",
+                        "later", "hospital", "surgery", "offline", "class", "school"})
 END_IT_OK = frozenset({END, "all", "now", "tonight", "today", "soon", "already", "forever",
-                       "tomorrow", "once", "for", "right", "this", "quietly", "properly"})
+                       "tomorrow", "once", "for", "right", "this", "quietly", "properly",
+                       "last", "twice", "again", "yesterday", "a", "years", "permanently"})
 
 
 @dataclass(frozen=True)
@@ -213,11 +257,12 @@ class Rule:
     past: bool = False
     weak_next: FrozenSet[str] = frozenset()
     weak_prev: FrozenSet[str] = frozenset()
+    blockers: FrozenSet[str] = frozenset()  # any of these in the sentence drops the match
     kind: str = "risk"  # risk | guard | cue | means_q | means_target
 
 
 def _r(name: str, category: str, level: str, *patterns: str, **options) -> Rule:
-    for key in ("next_ok", "next_not", "prev_not", "weak_next", "weak_prev"):
+    for key in ("next_ok", "next_not", "prev_not", "weak_next", "weak_prev", "blockers"):
         if key in options and options[key] is not None:
             options[key] = frozenset(options[key])
     return Rule(name=name, category=category, level=level, patterns=tuple(patterns), **options)
@@ -240,8 +285,8 @@ RULES: List[Rule] = [
        subject=True, media=True, next_not=DIE_NOT),
     _r("kill_myself", EXPLICIT, HIGH,
        "@kill myself", "kill|kills|killed|killing myself",
-       weak_next={"at", "with", "over", "working", "trying", "for", "to", "on", "doing",
-                  "studying", "training", "revising", "running", "this", "every", "in"},
+       weak_next={"at", "with", "over", "working", "trying", "for", "on", "doing",
+                  "studying", "training", "revising", "running", "getting", "making"},
        weak_prev={"could", "nearly", "almost", "practically", "basically"}),
     _r("end_my_life", EXPLICIT, HIGH,
        "@end my own? life", "end|ends|ended|ending my own? life",
@@ -250,13 +295,30 @@ RULES: List[Rule] = [
        subject=True, media=True),
     _r("will_end_it", EXPLICIT, HIGH,
        "$WILL to? $ADV? $ADV? @end it", "$WILL to? $ADV? $ADV? @end everything",
-       "$WILL to? $ADV? $ADV? @end things",
+       "$WILL to? $ADV? $ADV? @end things", "i $ADV? end it", "close|near to ending|end it",
+       "close|near to ending|end everything|things",
        subject=True, media=True, next_ok=END_IT_OK),
     _r("take_my_life", EXPLICIT, HIGH,
        "@take my own life", "take|takes|took|taking|taken my own life",
        "@take my life", "take|takes|took|taking|taken my life",
        next_not={"back", "over", "into", "in", "seriously", "one", "and", "apart",
                  "away", "for"}),
+    _r("ending_it", EXPLICIT, POSSIBLE,
+       "ending it", "ending it all", "end it all", "end my|the|this suffering",
+       "ending my|the|this suffering",
+       subject=True, media=True, next_ok=END_IT_OK | {"permanently"}),
+    _r("think_end_it", EXPLICIT, HIGH,
+       "@think|consider|contemplate|plan|fantasize|fantasise about|of? ending|end it|things|everything",
+       "thinking|thought|thoughts|considering|contemplating|planning about|of? ending it|things|everything",
+       "feel|feeling|felt like ending|end it|things|everything",
+       subject=True, media=True, next_ok=END_IT_OK),
+    _r("overdose_self", EXPLICIT, HIGH,
+       "$WILL to? $ADV? overdose|od", "overdosed|oded", "took|take|taken|taking an overdose",
+       "@think|consider|plan about|of? overdosing|overdose",
+       subject=True, media=True),
+    _r("want_death", EXPLICIT, HIGH,
+       "want|wish|crave|welcome|long for death", "want to be with the dead",
+       subject=True, next_ok={END}),
     _r("think_suicide", EXPLICIT, HIGH,
        "@think|consider|contemplate|plan|attempt|ponder|fantasize|fantasise|research "
        "about|of|on? committing? suicide",
@@ -267,7 +329,7 @@ RULES: List[Rule] = [
        subject=True, media=True),
     _r("suicidal", EXPLICIT, HIGH,
        "suicidal", "suicidally",
-       subject=True, media=True, next_not=PERSON_NOUNS),
+       subject=True, media=True),
     # ------------------------------------------------------------ passive ideation (POSSIBLE)
     _r("wish_dead", PASSIVE, POSSIBLE,
        "wish|wished|wishing i was|were|could|would $ADV? be? dead",
@@ -276,36 +338,56 @@ RULES: List[Rule] = [
        "wish|wished|wishing i had|would never been born",
        "wish|wished|wishing i did not exist", "wish|wished|wishing i had died",
        "wish|wished|wishing i could|would $ADV? die|disappear|vanish",
-       "wish|wished|wishing i would|could not wake up",
+
        "wish|wished|wishing i was|were gone",
        "wish|wished|wishing i never existed",
-       "@hope|pray i die", "@hope|pray i just die", "@hope|pray i do not wake up",
-       "@hope|pray i never wake up", "@hope|pray i will not wake up",
+       "@hope|pray i die", "@hope|pray i just die",
        "let me die", "should $ADV? die", "deserve to die", "deserve to be dead",
        "rather be dead", "rather die", "rather not be alive", "rather not exist",
-       next_not=DIE_NOT | {"tomorrow", "today", "in", "at", "early", "late", "with",
-                           "stiff", "sore", "feeling", "hurting", "than"}),
+       next_not=DIE_NOT),
+    _r("wish_no_wake", PASSIVE, POSSIBLE,
+       "wish|wished|wishing i would|could|did $ADV? not|never wake up",
+       "wish|wished|wishing i $ADV? did not|would not|could not wake up",
+       "@hope|pray i $ADV? do|will|would not wake up", "@hope|pray i $ADV? never wake up",
+       "@hope|pray i $ADV? won't wake up", "@hope|pray i $ADV? never woke up",
+       "wish|wished i $ADV? never woke up",
+       next_ok=WAKE_OK),
     _r("better_off", PASSIVE, POSSIBLE,
        "better off without me", "better off dead",
+       "$BETTER off? without me", "$BETTER off? if|when i was|were|am $ADV? gone|dead",
+       "$BETTER off? if|when i was|were|am not here|around|alive",
+       "$BETTER off? if|when i did not exist", "$BETTER off? if|when i died|disappeared",
+       "$BETTER off? if|when i was|were never born",
+       "$BETTER to $ADV? not be here|alive|around", "$BETTER to $ADV? not exist",
+       "$BETTER to $ADV? die|disappear", "$BETTER to $ADV? be dead|gone",
+       "if i was|were dead", "if i was|were not alive", "if i did not wake up",
+       "if i just died", "if i never woke up",
        "better off if|when i was|were|am $ADV? gone|dead",
        "better off if|when i was|were|am not here|around|alive",
-       "better off if|when i did not exist|died|disappeared|left|never",
+       "better off if|when i did not exist", "better off if|when i died|disappeared|left",
        "better off if|when i was|were never born",
        "better off if|when i was|were not here|around"),
     _r("nobody_miss", PASSIVE, POSSIBLE,
-       "$NOBODY would|will even? miss me", "$NOBODY would|will even? notice if i",
-       "$NOBODY would|will even? care if|when i died|disappeared|was|were|left|vanished",
+       "$NOBODY would|will even? miss me",
+       "$NOBODY would|will even? notice|care|mind if|when i died|disappeared|vanished",
+       "$NOBODY would|will even? notice|care|mind if|when i was|were gone|dead",
+       "$NOBODY would|will even? notice|care|mind if|when i was|were not here|around|alive",
+       "$NOBODY would|will even? notice|care|mind if|when i killed myself",
        "$NOBODY cares if i live|die", "$NOBODY would|will even? notice i was|were gone"),
+    _r("nobody_notice", PASSIVE, POSSIBLE,
+       "$NOBODY would|will even? notice|care", "$NOBODY would|will even? miss me",
+       next_ok={END}, next_not={"if", "when", "about", "that"}),
     _r("not_be_here", PASSIVE, POSSIBLE,
        "not want to be here|alive|around", "not wanna be here|alive|around",
-       "never want to be here|alive|around",
+       "never want to be here|alive|around", "rather not be here|alive|around",
+       "not want to exist", "rather not exist",
        subject=True, next_ok=HERE_OK),
     _r("not_be_here_world", PASSIVE, POSSIBLE,
        "not want to be here|alive|around in|on this world|earth|planet",
        "not want to be in this world", "not want to be on this earth|planet",
        subject=True),
     _r("not_live", PASSIVE, POSSIBLE,
-       "not want to live", "not want to go on|on living", "not want to keep living|going",
+       "not want to live", "not want to go on living?", "not want to keep living|going",
        "not want to carry on", "not want to exist", "want to stop existing|living",
        "want to not exist", "not wish to live",
        subject=True, next_ok=LIVE_OK),
@@ -322,8 +404,29 @@ RULES: List[Rule] = [
     _r("no_wake_morning", PASSIVE, POSSIBLE,
        "not want to wake up in the morning", "not wake up in the morning",
        subject=True, next_ok={END}),
+    _r("why_alive", PASSIVE, POSSIBLE,
+       "bother living|existing", "bother being alive", "bother staying alive",
+       "why am i still|even alive|here", "why should i live|exist", "why should i go|carry on",
+       "why should i keep living|going",
+       "why do i even? exist", "why keep living|going on",
+       "keep living like this", "go on living like this", "keep going like this",
+       "keep living with this", "not deserve to live|exist", "not deserve to be alive|here",
+       "life is|feels $ADV? meaningless|pointless", "life has no meaning|point|purpose",
+       "my life is $ADV? meaningless|pointless|worthless", "want out",
+       "only way out is|would be? death|dying|suicide", "only way out is|would be? to die",
+       "only escape|option|answer|solution is|would be? death|dying|suicide",
+       "only escape|option|answer|solution is|would be? to die",
+       "death|dying|suicide is the only way|escape|option|answer|solution",
+       "death|dying would be a relief|release|mercy|blessing",
+       "death|dying would be $ADV? better|easier",
+       "had enough of life|living|existing", "had enough of being alive",
+       "not want to do this|life anymore", "do not want to do life",
+       "this is the end for me", "it is the end for me",
+       "my own funeral",
+       subject=True, media=True, next_ok={END, "anymore", "now", "for", "of", "like", "this"}),
     _r("no_reason", PASSIVE, POSSIBLE,
-       "no reason|reasons to live|living|go|keep|carry|stay|be|wake",
+       "no reason|reasons to live|living|exist", "no reason|reasons to go|carry on",
+       "no reason|reasons to keep going|living", "no reason|reasons to stay|be alive",
        "no reason|reasons for living", "nothing left? to live for", "nothing left? worth living for",
        "not worth living", "life is not worth it", "life is not worth living",
        "no point in|to? living|existing|life", "no point in|to? being alive",
@@ -331,13 +434,39 @@ RULES: List[Rule] = [
        "point of|in being alive", "point of|in going|carrying on", "point of life",
        "what is the point of it all", "what is the point anymore",
        "what is even the point anymore"),
+    _r("let_go", PASSIVE, POSSIBLE,
+       "$WANT to $ADV? let go", "ready to $ADV? let go", "time for me to go",
+       subject=True, next_ok={END, "now", "forever"}),
+    _r("if_i_died", PASSIVE, POSSIBLE,
+       "if|when i $ADV? died|disappeared|vanished",
+       "if|when i $ADV? was|were dead|gone", "if|when i $ADV? was|were not alive|here|around",
+       "if|when i $ADV? did not exist", "if|when i $ADV? did not wake up",
+       "if|when i $ADV? never woke up",
+       "if|when i $ADV? killed myself", "if|when i $ADV? was|were never born",
+       "if|when i $ADV? stopped existing|living", "if|when i $ADV? ended it",
+       "if|when i $ADV? did not exist anymore",
+       subject=True, media=True, next_not=GONE_NOT - {"soon"}),
+    _r("still_alive", PASSIVE, POSSIBLE,
+       "disappointed|upset|annoyed|angry|sad|gutted|unfortunately|sadly|hate that? i am still alive|here|breathing",
+       "i am still alive|here|breathing unfortunately|sadly",
+       "disappointed|upset|annoyed|angry|sad|gutted that? i woke up again",
+       "disappointed|upset|annoyed|angry|sad|gutted to wake up",
+       subject=True),
+    _r("death_appeal", PASSIVE, POSSIBLE,
+       "death|dying|dead sounds|seems|feels|looks peaceful|nice|good|better|appealing|tempting|easier|inviting|comforting|like",
+       "my own death|funeral", "imagine|imagining|picture|picturing|fantasize|fantasizing|dream|dreaming about|of? my death|funeral|dying",
+       "should $ADV? be dead", "ought to be dead",
+       subject=True, media=True),
     _r("tired_living", PASSIVE, POSSIBLE,
-       "tired|sick|done of|with living|existing|life",
-       "tired|sick|done of|with being alive",
-       "tired|sick of it all", "given|giving|give up on life|living",
+       "tired|sick|done of|with existing|life", "tired|sick|done of|with living",
+       "given|giving|give up on life|living", "enough of life|living",
+       next_not={"in", "at", "near", "on", "here", "there", "with", "next", "under", "above",
+                 "out", "off", "by", "alone", "together", "abroad"}),
+    _r("tired_living2", PASSIVE, POSSIBLE,
+       "tired|sick of it all", "tired|sick|done of|with being alive", "enough of being alive",
        "hate being alive", "hate existing", "hate my existence"),
     _r("burden", PASSIVE, POSSIBLE,
-       "a burden to|on everyone|everybody|others|them|people|all|my|the",
+       "a burden to|on everyone|everybody|others|them|people|all|my",
        "am $ADV? a burden", "am $ADV? such a burden", "feel $ADV? like a burden",
        "feel $ADV? like such a burden", "am $ADV? nothing but a burden",
        "feel like i am $ADV? a burden",
@@ -345,7 +474,12 @@ RULES: List[Rule] = [
     _r("disappear", PASSIVE, POSSIBLE,
        "$WANT to $ADV? disappear", "$WANT to $ADV? vanish", "disappear forever",
        "$WANT to $ADV? stop existing", "$WANT to $ADV? not exist",
-       subject=True),
+       subject=True, next_ok={END, "forever", "completely", "permanently", "entirely",
+                              "from"}),
+    _r("make_it_stop", PASSIVE, POSSIBLE,
+       "make it all|everything stop|end", "make it all|everything be over",
+       "make everything go away", "make it all go away",
+       subject=True, next_ok={END, "forever", "permanently", "for", "once"}),
     _r("everything_end", PASSIVE, POSSIBLE,
        "$WANT everything to $ADV? end|stop", "$WANT it all to $ADV? end|stop",
        "$WANT everything to $ADV? be over", "$WANT it all to $ADV? be over",
@@ -372,23 +506,40 @@ RULES: List[Rule] = [
     # ------------------------------------------------------------ self-harm
     _r("harm_myself_high", SELF_HARM, HIGH,
        "$HARMVERB_HIGH myself", "@cut|burn|harm|injure|mutilate myself",
-       harm=True, past=True),
+       harm=True, past=True, next_not=HARM_NEXT_NOT),
     _r("harm_myself_low", SELF_HARM, POSSIBLE,
        "$HARMVERB_LOW myself", "@hurt|punish|starve|scratch|hit|punch|bruise myself",
-       harm=True, past=True),
+       harm=True, past=True, next_not=HARM_NEXT_NOT),
     _r("harm_body", SELF_HARM, HIGH,
        "@cut|burn my $BODY", "cutting|burning|cut|cuts|burnt|burned my $BODY",
-       harm=True, past=True, prev_not={"i", "accidentally"}),
+       harm=True, past=True),
+    _r("harm_body_low", SELF_HARM, POSSIBLE,
+       "@scratch|hit|punch|bruise|bite|bang|bash my $BODY",
+       "scratching|hitting|punching|scratched|hit|punched|biting|bang|banging|banged|bashing my $BODY",
+       harm=True, past=True),
+    _r("bleed", SELF_HARM, HIGH,
+       "make|made myself bleed", "making myself bleed",
+       subject=True, past=True),
+    _r("bleed_until", SELF_HARM, POSSIBLE,
+       "until|till|til|untill .? .? bleed|bleeds|bled", "until|till|til|untill bleeding",
+       subject=True, past=True),
+    _r("cut_time", SELF_HARM, HIGH,
+       "i|and|been cut|cutting last|tonight|today|yesterday",
+       "relapsed|relapse|relapsing and|on? cut|cutting|burned|burnt|burning|self",
+       subject=True, past=True),
     _r("self_harm_word", SELF_HARM, HIGH,
        "self harm|harming|harmed|harms|injury|injuries|injure|injuring|injured",
        "self mutilation|mutilate|mutilating", "selfharm|selfharming",
        subject=True, media=True, past=True),
     _r("cutting_again", SELF_HARM, HIGH,
        "@cut again", "cutting|cut|cuts again",
-       "started|start|been|keep|relapsed|relapse cutting", "urge|urges to cut|burn|hurt",
        "relapse|relapsed|relapsing on|with|into? sh", "sh urges|scars|relapse",
+       subject=True, past=True),
+    _r("cutting_start", SELF_HARM, HIGH,
+       "started|start|been|keep|keeps|kept|relapsed|relapse|stop|stopped|quit cutting",
+       "urge|urges to cut|burn|hurt|harm", "urge|urges to self harm",
        subject=True, past=True,
-       next_ok={END, "myself", "again", "my", "when", "because", "to"}),
+       next_ok={END, "myself", "again", "when", "because"}),
     _r("third_harm", SELF_HARM, POSSIBLE,
        "$HARMVERB_HIGH $THIRD_REFL", "@cut|burn|harm|hurt $THIRD_REFL",
        "hurting|hurts $THIRD_REFL", third=True, media=True, harm=True),
@@ -411,14 +562,33 @@ RULES: List[Rule] = [
        "this will be my last|final message|text|post",
        "this is goodbye", "my final goodbye", "my last goodbye",
        negatable=False,
-       next_not={"for", "before", "of", "until", "till", "today", "tonight", "then", "to",
-                 "on", "in", "from", "here"}),
+       next_not={"for", "before", "of", "until", "till", "today", "tonight", "then",
+                 "on", "in", "from", "here", "this", "about", "with"}),
     _r("goodbye_forever", GOODBYE, HIGH,
        "goodbye|bye|farewell forever", "goodbye|bye|farewell for good",
        "goodbye|bye|farewell cruel? world", "goodbye|bye|farewell everyone forever",
+       "goodbye|farewell everyone|everybody",
        "said|saying|say my goodbyes|goodbye", "say|saying|said goodbye to the|this world",
        "say|saying|said goodbye to everyone|everybody before",
        negatable=False, next_not={"cup"}),
+    _r("goodbye_letters", GOODBYE, POSSIBLE,
+       "goodbye|farewell letter|letters|note|notes|video|videos",
+       negatable=False, blockers=AWAY_WORDS),
+    _r("deal_with_me", GOODBYE, HIGH,
+       "not have to .? .? .? me much|for longer|long",
+       "not have to .? .? .? me anymore|again|soon",
+       "not have to .? .? .? me for much longer",
+       "not need to .? .? .? me much|for longer|long",
+       "not need to .? .? .? me anymore",
+       negatable=False),
+    _r("say_goodbye", GOODBYE, POSSIBLE,
+       "say|saying|said goodbye to everyone|everybody|all|the|this|my",
+       "say|saying|said my final|last goodbyes|goodbye",
+       negatable=False, next_not={"work", "office", "team", "colleagues", "job", "old",
+                                  "back", "pain", "stress", "physio", "summer", "house"}),
+    _r("wont_be_here", GOODBYE, POSSIBLE,
+       "will not be here|around|alive", "not going to be here|around|alive",
+       negatable=False, next_ok={END}, blockers=AWAY_WORDS),
     _r("give_away", GOODBYE, HIGH,
        "@give away my|all things|stuff|belongings|possessions|pets|cat|dog",
        "giving|gave|given away my|all things|stuff|belongings|possessions|pets|cat|dog",
@@ -429,9 +599,10 @@ RULES: List[Rule] = [
        "will not be around|here|alive much? longer", "will not be around|here|alive for long",
        "will not be around|here|alive anymore", "will not be around|here|alive any longer",
        "will not be around|here|alive after tonight|today",
-       "will not be around|here|alive by tomorrow", "not be around much longer",
+       "will not be around|here|alive by tomorrow", "not be around|here|alive much longer",
+       "not be around|here|alive for much longer",
        "will not be a burden|problem much|for|anymore|any",
-       "will be gone soon|by|tonight|tomorrow|before",
+       "will be gone forever", "be gone for good",
        "by the time anyone|you|someone|they|somebody|people reads|read|sees|see|finds|find this",
        "you will not hear|see from|of me again|anymore",
        "you will never hear|see from|of me again",
@@ -444,6 +615,14 @@ RULES: List[Rule] = [
        "tell my $FAMILY that? i am sorry",
        "tell my $FAMILY that? i was sorry",
        negatable=False),
+    # farewell words + finality words in the same message (see detector)
+    _r("farewell_word", GOODBYE, POSSIBLE,
+       "goodbye|farewell|goodbyes", kind="farewell"),
+    _r("finality_word", GOODBYE, POSSIBLE,
+       "thank|thanks you? for trying", "sorry for everything", "love you all",
+       "not your fault", "will not need it|this|them|anything|help anymore|again",
+       "take care of my $FAMILY|cat|dog|pets", "forgive me", "i am sorry for everything",
+       kind="finality"),
     # ------------------------------------------------------------ asking for crisis lines
     _r("help_line", HELP, POSSIBLE,
        "suicide|crisis hotline|helpline|line|lines|number|text|chat",
@@ -465,8 +644,23 @@ RULES: List[Rule] = [
     _r("pills_take", MEANS, HIGH,
        "how many|much of? my|these|the|those? $MEDS would|does|will|could|did|should it take",
        "how many|much $MEDS $MEDS? would|does|will|could|did|should it take",
-       "how many|much would|does|will|could it take",
-       negatable=False, next_ok={END, "to"}),
+       negatable=False, next_ok={END}),
+    _r("will_take_all", MEANS, HIGH,
+       "$WILL to? $ADV? take|swallow all|every of? my|the|these? $MEDS",
+       negatable=False, next_not={"with", "on", "to", "in", "before", "after", "as", "every",
+                                  "each", "at", "for", "correctly", "properly", "regularly"}),
+    _r("took_many", EXPLICIT, POSSIBLE,
+       "took|taken|swallowed too many|much $MEDS?",
+       "took|taken|swallowed a bunch|handful of $MEDS",
+       "took|taken|swallowed all|every of? my|the|these? $MEDS",
+       harm=True, negatable=False),
+    _r("overdose_word", MENTION, POSSIBLE,
+       "overdose|overdoses|overdosing|overdosed",
+       subject=True, media=True, prev_not={"risk", "of"}),
+    _r("dying_hurt", MEANS, HIGH,
+       "does|would|will|is dying|death|an overdose hurt|painful|quick|slow",
+       "would|will|does it hurt to die", "is it painful to die",
+       negatable=False),
     _r("take_all", MEANS, HIGH,
        "happen|happens|happened if i take|took|swallow|swallowed all|every of? my|the|these? $MEDS",
        "take|took|swallow|swallowed all|every of? my|the|these? $MEDS at once",
@@ -483,8 +677,10 @@ RULES: List[Rule] = [
        "to|in me|my",
        negatable=False),
     _r("painless_go", MEANS, HIGH,
-       "$WAYADJ painless|painful? $WAYNOUN to|of go|going",
-       "$WAYADJ $WAYNOUN to|of go|going",
+       "painless|peaceful|peacefully|painlessly|gentlest|quietest $WAYNOUN to|of go|going",
+       "most|least|less painless|painful|peaceful $WAYNOUN to|of go|going",
+       "$WAYADJ painless|painful? way|ways out", "most|least|less painless|painful $WAYNOUN",
+       "painless|peaceful $WAYNOUN",
        negatable=False, next_ok={END}),
     # ------------------------------------------------------------ means seeking parts
     # a question / way cue ...
@@ -496,21 +692,53 @@ RULES: List[Rule] = [
        kind="means_q"),
     _r("q_amount", MEANS, HIGH,
        "how many|much|long", "what amount|dose|quantity", "what is the amount|dose",
+       "enough to", "be enough", "is enough",
        kind="means_q"),
-    # ... followed by a lethal target
+    # ... followed (within a few words) by a lethal target
     _r("t_kill", MEANS, HIGH,
-       "@kill myself|me|someone|somebody|themselves|himself|herself|yourself|oneself|you|people|us",
-       "kill|kills|killing|killed myself|me|someone|somebody|themselves|himself|herself|yourself|oneself|you",
-       "@kill a person|human", "be lethal|fatal|deadly", "lethal|fatal|deadly",
-       "overdose|overdosing|od|overdosed", "die", "dying", "end it", "end it all",
-       "end my|one|your|their|a life", "end my own life", "commit suicide", "suicide",
-       "not|never wake up", "stop breathing", "unalive", "ctb", "kms", "off myself",
-       kind="means_target", next_not=DIE_NOT - {"it", "them", "a", "this", "that"}),
+       "@kill myself|someone|somebody|themselves|himself|herself|yourself|oneself|people",
+       "kill|killed myself|me|you|us|someone|somebody|themselves|himself|herself|yourself|oneself",
+       "@kill a person|human", kind="means_target"),
+    _r("t_lethal", MEANS, HIGH,
+       "be lethal|fatal|deadly", "lethal|fatal|deadly", "overdose|overdosing|od|overdosed",
+       kind="means_target"),
+    _r("t_die", MEANS, HIGH,
+       "to $ADV? die", "i die", "die painlessly|quickly|peacefully|fast|quietly|instantly",
+       kind="means_target", next_not=DIE_NOT),
+    _r("t_end", MEANS, HIGH,
+       "end it", "end it all", "end things", "end everything", "ending it",
+       kind="means_target", next_ok=END_IT_OK),
+    _r("t_end_life", MEANS, HIGH,
+       "end my|one|your|their|a own? life", "ending my|one|your|their|a own? life",
+       "take my|your|their own life", "commit suicide", "suicide",
+       "not|never wake up", "stop breathing", "unalive", "unalive myself", "ctb", "kms",
+       "off myself", kind="means_target"),
+    # ------------------------------------------------------------ general net (see detector)
+    # a wish / intent word, then within a few words a death word, same clause
+    _r("desire_word", PASSIVE, POSSIBLE,
+       "want|wants|wanted|wanna|wish|wishes|wished|wishing|hope|hoping|hoped|pray|praying",
+       "ready|rather|deserve|deserves|longing|long|crave|craving|welcome|prefer",
+       kind="desire"),
+    _r("death_word", PASSIVE, POSSIBLE,
+       "die|dead|death|suicide|unalive",
+       "be gone", "not exist|existing", "not be alive|here|around",
+       "it all to end|stop", "it all to be over", "everything to end|stop",
+       "everything to be over", "this|my life to end|stop", "this|my life to be over",
+       "life to be over", "to be over",
+       kind="deathword", next_not=DIE_NOT | GONE_NOT),
+    # "kill(s) me" counts whatever does the killing ("i hope this pain kills me")
+    _r("kill_me_word", PASSIVE, POSSIBLE, "kill|kills me", kind="killme", next_not=DIE_NOT),
+    _r("way_out", PASSIVE, POSSIBLE,
+       "way|ways out|escape", "escape|exit|option|answer|solution|out",
+       kind="wayout"),
     # ------------------------------------------------------------ hyperbole / harmless guards
     _r("g_laughing", "guard", POSSIBLE,
        "@kill myself laughing", "killing|killed myself laughing",
        "nearly|almost|practically killed myself on|at|falling|tripping|slipping|lifting|when|"
        "while|doing|trying|running|driving|cycling|skiing|laughing|moving|carrying|playing",
+       kind="guard"),
+    _r("g_brick_wall", "guard", POSSIBLE,
+       "like banging|bashing|hitting my head against|on", "bang|banging my head against a brick",
        kind="guard"),
     _r("g_dye", "guard", POSSIBLE,
        "die|dye|dying|dyeing my|her|his|the|your hair",
@@ -524,6 +752,16 @@ RULES: List[Rule] = [
 ]
 
 
+def _expand(alternatives: str) -> List[str]:
+    words: List[str] = []
+    for alt in alternatives.split("|"):
+        if alt.startswith("$"):
+            words.extend(LISTS[alt[1:]])
+        else:
+            words.append(alt)
+    return words
+
+
 def _item_to_spec(item: str) -> Dict:
     optional = item.endswith("?") and len(item) > 1
     if optional:
@@ -531,14 +769,10 @@ def _item_to_spec(item: str) -> Dict:
     if item == ".":
         spec: Dict = {"IS_PUNCT": False}
     elif item.startswith("@"):
-        words = item[1:].split("|")
-        spec = {"LEMMA": {"IN": words}}
-    elif item.startswith("$"):
-        spec = {"LOWER": {"IN": list(LISTS[item[1:]])}}
-    elif "|" in item:
-        spec = {"LOWER": {"IN": item.split("|")}}
+        spec = {"LEMMA": {"IN": _expand(item[1:])}}
     else:
-        spec = {"LOWER": item}
+        words = _expand(item)
+        spec = {"LOWER": words[0]} if len(words) == 1 else {"LOWER": {"IN": words}}
     if optional:
         spec["OP"] = "?"
     return spec
@@ -558,13 +792,79 @@ def pattern_words() -> FrozenSet[str]:
                 item = item.rstrip("?").lstrip("@")
                 if item == "." or not item:
                     continue
-                if item.startswith("$"):
-                    words.update(LISTS[item[1:]])
-                else:
-                    words.update(item.split("|"))
+                words.update(_expand(item))
         for attr in (rule.next_ok, rule.next_not, rule.prev_not):
             if attr:
                 words.update(w for w in attr if w != END)
     words.update(FIRST_PERSON)
     words.update(w for cue in THIRD_PERSON_SELF_CUES for w in cue.split())
     return frozenset(w for w in words if w.isalpha())
+
+
+# ---------------------------------------------------------------- long-text prefilter
+# Words too common to say anything on their own; a pattern is "triggered" by its rarest
+# required item instead.
+COMMON_WORDS: FrozenSet[str] = frozenset("""
+i me my to a an the it is am are be was were been of in on at for with and or not no do
+does did can could would should will how what where when why this that so just you your
+he she they we us our his her their them if all up out one have has had going go get got
+want wants wanted like need really very more much many some any now then there here about
+as by from who which its than too also even still ever never off over back down into only
+well time day way make made know think feel felt say said see let take took come came
+""".split())
+_IRREGULAR = {
+    "take": ("took", "taken", "taking", "takes"), "think": ("thought", "thinking", "thinks"),
+    "give": ("gave", "given", "giving", "gives"), "hurt": ("hurts", "hurting"),
+    "cut": ("cuts", "cutting"), "burn": ("burnt", "burned", "burning", "burns"),
+    "die": ("died", "dies", "dying"), "bite": ("bit", "bitten", "biting", "bites"),
+    "hit": ("hits", "hitting"), "top": ("topped", "topping", "tops"),
+    "plan": ("planned", "planning", "plans"), "commit": ("committed", "committing", "commits"),
+}
+
+
+def _inflections(lemma: str) -> Tuple[str, ...]:
+    if lemma in _IRREGULAR:
+        return (lemma,) + _IRREGULAR[lemma]
+    stem = lemma[:-1] if lemma.endswith("e") else lemma
+    return (lemma, lemma + "s", lemma + "es", stem + "ed", stem + "ing", lemma + "d",
+            lemma[:-1] + "ies" if lemma.endswith("y") else lemma + "s")
+
+
+def pattern_triggers(pattern: str) -> FrozenSet[str]:
+    """Words of which one must occur (as LOWER or LEMMA) for the pattern to match.
+
+    The required item with the fewest common words is taken, with all its spellings.
+    """
+    best: Optional[Tuple[int, int, int, List[str]]] = None
+    for item in pattern.split():
+        if item.endswith("?") or item in (".", ".?"):
+            continue
+        lemma = item.startswith("@")
+        words = _expand(item.lstrip("@"))
+        if lemma:
+            words = [form for w in words for form in _inflections(w)]
+        common = sum(1 for w in words if w in COMMON_WORDS)
+        # fewest common words, then the longest shortest spelling, then fewest
+        key = (common, -min(len(w) for w in words), len(words), words)
+        if best is None or key[:3] < best[:3]:
+            best = key
+    return frozenset(best[3]) if best is not None else frozenset()
+
+
+def rule_triggers(rule: Rule) -> FrozenSet[str]:
+    """A rule can only match a text containing one of these words (LOWER or LEMMA)."""
+    out = set()
+    for pattern in rule.patterns:
+        out |= pattern_triggers(pattern)
+    return frozenset(out)
+
+
+def trigger_words() -> FrozenSet[str]:
+    """Words that can start a risk finding; sentences without any can be skipped in very
+    long messages (guards, cues and question words only matter next to these)."""
+    triggers = set()
+    for rule in RULES:
+        if rule.kind in ("guard", "cue", "means_q", "desire"):
+            continue
+        triggers |= rule_triggers(rule)
+    return frozenset(triggers)

@@ -1,0 +1,583 @@
+"""Crisis-risk detector: normalised text -> spaCy Matcher -> context rules -> RiskAssessment.
+
+Pure Python plus spaCy (a blank English pipeline with the lookup lemmatizer; no model
+download). Nothing here imports Rasa, so actions, the NLU guard and the staff app can all
+use it.
+
+Conservative by design: a message that touches suicide or self-harm in relation to the
+person, even to deny it, is at least POSSIBLE ("when in doubt, ask gently"). NONE is kept
+for hyperbole ("my back is killing me"), accidents, medication and dosing questions,
+health worries, and news/media talk with no personal link.
+
+    >>> assess("this pain is killing me").level
+    <RiskLevel.NONE: 'none'>
+    >>> assess("i want to k1ll myself").level
+    <RiskLevel.HIGH: 'high'>
+"""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import lru_cache
+from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
+
+from . import patterns as P
+from .normalize import Normalizer
+
+log = logging.getLogger(__name__)
+
+__all__ = ["RiskLevel", "RiskAssessment", "assess", "explain", "warm_up", "normalize_text"]
+
+
+class RiskLevel(str, Enum):
+    NONE = "none"
+    POSSIBLE = "possible"
+    HIGH = "high"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {RiskLevel.NONE: 0, RiskLevel.POSSIBLE: 1, RiskLevel.HIGH: 2}
+_LEVEL_OF = {P.HIGH: RiskLevel.HIGH, P.POSSIBLE: RiskLevel.POSSIBLE}
+
+
+@dataclass(frozen=True)
+class RiskAssessment:
+    level: RiskLevel
+    reasons: Tuple[str, ...] = ()
+
+    @property
+    def is_risk(self) -> bool:
+        return self.level != RiskLevel.NONE
+
+    def to_dict(self) -> Dict[str, object]:
+        return {"level": self.level.value, "reasons": list(self.reasons),
+                "is_risk": self.is_risk}
+
+
+NO_RISK = RiskAssessment(RiskLevel.NONE, ())
+
+# reasons added to the category when context changed the level
+NEGATION = "negation"
+HYPERBOLE = "hyperbole_possible"
+PAST = "past"
+THIRD_PARTY = "third_party"
+THIRD_PERSON_SELF = "third_person_self"
+DETECTOR_ERROR = "detector_error"
+
+SELF, THIRD, UNKNOWN = "self", "third", "unknown"
+
+_SENTENCE_END = frozenset({".", "!", "?", "\n"})
+_CLAUSE_STOP = frozenset({".", "!", "?", ";", ":", "\n"})
+_NEG_STOP = frozenset({".", "!", "?", ";", ":", ",", "\n", "but", "and", "because", "so",
+                       "though", "although", "yet", "or", "cause", "i", "me"})
+_PREPOSITIONS = frozenset({"about", "on", "of", "regarding", "with", "in", "by", "from",
+                           "over", "after", "into", "around", "re", "for", "at", "during",
+                           "against", "towards", "through", "under"})
+_SKIP_IN_SUBJECT = frozenset({"who", "that", "whose", "which"})
+_MEANS_GAP = 8
+_DESIRE_GAP = 5
+_DESIRE_BLOCKERS = frozenset({"know", "knew", "learn", "read", "understand", "about", "if",
+                              "whether", "not", "never", "afraid", "scared", "worried", "sure",
+                              "why", "how", "what", "when", "before", "after", "until", "till",
+                              "stop", "without", "no", "nobody", "noone", "nothing", "see",
+                              "watch", "avoid", "prevent", "fear", "feared", "tell", "told",
+                              "say", "said", "ask", "asked", "help", "than", "nt"})
+_DESIRE_GAP_OK = frozenset(P.LISTS["ADV"]) | frozenset({
+    "to", "be", "i", "me", "myself", "could", "would", "should", "can", "will", "was", "were",
+    "am", "is", "for", "a", "quick", "painless", "peaceful", "nothing", "more", "than",
+    "just", "it", "all", "everything", "this", "my", "life", "we", "of", "the", "sweet",
+    "release", "eternal", "sleep", "someone", "somebody", "something", "did", "had",
+})
+_WAYOUT_DEATH = frozenset({"die", "dying", "death", "dead", "suicide", "unalive", "kill",
+                           "killing"})
+_MEANS_BLOCKERS = frozenset({"help", "helping", "support", "supporting", "stop", "stopping",
+                             "prevent", "preventing", "talk", "talking", "tell", "recognize",
+                             "recognise", "know", "spot", "notice", "cope", "deal", "handle",
+                             "avoid", "survive", "reach", "comfort", "save"})
+# very long messages are split into windows this long (characters of normalised text)
+_WINDOW = 20_000
+_OVERLAP = 400
+_CACHE_MAX_LEN = 2_000
+_PREFILTER_MIN = 3_000
+
+
+@dataclass
+class Finding:
+    rule: str
+    category: str
+    level: RiskLevel
+    start: int
+    end: int
+    extra: Tuple[str, ...] = ()
+
+
+@dataclass
+class Explanation:
+    """What the detector saw; for the evaluation report and debugging."""
+    text: str
+    normalized: str
+    assessment: RiskAssessment
+    findings: List[Finding] = field(default_factory=list)
+
+
+class _Engine:
+    """spaCy pipeline + one Matcher per rule, built once per process.
+
+    spaCy 3.4 evaluates "IN" token predicates in Python for every token and pattern, so
+    one big Matcher is slow on long texts. Each rule gets its own Matcher and runs only
+    when one of its trigger words (see patterns.rule_triggers) is in the message.
+    """
+
+    def __init__(self) -> None:
+        import spacy
+        from spacy.matcher import Matcher
+
+        nlp = spacy.blank("en")
+        nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+        nlp.initialize()
+        nlp.max_length = max(nlp.max_length, 2 * _WINDOW + 10)
+        self.nlp = nlp
+        self.rules: List[Tuple[P.Rule, FrozenSet[str], "Matcher"]] = []
+        for rule in P.RULES:
+            matcher = Matcher(nlp.vocab, validate=True)
+            matcher.add(rule.name, [P.compile_pattern(p) for p in rule.patterns])
+            self.rules.append((rule, P.rule_triggers(rule), matcher))
+        self.normalizer = Normalizer()
+        self.triggers = P.trigger_words()
+        self._lock = threading.Lock()
+
+    def parse(self, normalized: str) -> Tuple[List[str], List[Tuple[P.Rule, int, int]]]:
+        # spaCy objects are not documented as thread-safe: one call at a time.
+        with self._lock:
+            doc = self.nlp(normalized)
+            lowers = [t.lower_ for t in doc]
+            present = set(lowers)
+            present.update(t.lemma_ for t in doc)
+            found: List[Tuple[P.Rule, int, int]] = []
+            for rule, triggers, matcher in self.rules:
+                if triggers.isdisjoint(present):
+                    continue
+                found.extend((rule, start, end) for _key, start, end in matcher(doc))
+        found.sort(key=lambda m: (m[1], m[2]))
+        return lowers, found
+
+
+_ENGINE: Optional[_Engine] = None
+_ENGINE_LOCK = threading.Lock()
+
+
+def _engine() -> _Engine:
+    global _ENGINE
+    if _ENGINE is None:
+        with _ENGINE_LOCK:
+            if _ENGINE is None:
+                _ENGINE = _Engine()
+    return _ENGINE
+
+
+def warm_up() -> None:
+    """Build the pipeline now (it is otherwise built on the first message)."""
+    _engine()
+    assess("warm up")
+
+
+def normalize_text(text: str) -> str:
+    """The normalised form the patterns see (same as bot.safety.normalize.normalize)."""
+    return _engine().normalizer.normalize(_as_text(text))
+
+
+# ---------------------------------------------------------------- public API
+def assess(text: str) -> RiskAssessment:
+    """Assess one message. Thread-safe; never raises; unsure -> POSSIBLE."""
+    try:
+        text = _as_text(text)
+        if not text.strip():
+            return NO_RISK
+        if len(text) <= _CACHE_MAX_LEN:
+            return _assess_cached(text)
+        return _explain(text).assessment
+    except Exception:  # pragma: no cover - defensive: a detector bug must not hide risk
+        log.exception("risk detector failed; treating the message as possible risk")
+        return RiskAssessment(RiskLevel.POSSIBLE, (DETECTOR_ERROR,))
+
+
+def explain(text: str) -> Explanation:
+    """Like assess, with the normalised text and every finding (for reports/debugging)."""
+    text = _as_text(text)
+    if not text.strip():
+        return Explanation(text, "", NO_RISK)
+    return _explain(text)
+
+
+@lru_cache(maxsize=4096)
+def _assess_cached(text: str) -> RiskAssessment:
+    return _explain(text).assessment
+
+
+def _as_text(text: object) -> str:
+    if text is None:
+        return ""
+    if not isinstance(text, str):
+        try:
+            text = str(text)
+        except Exception:
+            return ""
+    return text
+
+
+# ---------------------------------------------------------------- analysis
+def _explain(text: str) -> Explanation:
+    engine = _engine()
+    normalized = engine.normalizer.normalize(text)
+    findings: List[Finding] = []
+    matched = normalized
+    if len(normalized) > _PREFILTER_MIN:
+        matched = _prefilter(normalized, engine.triggers)
+    for window in _windows(matched):
+        lowers, matches = engine.parse(window)
+        findings.extend(_Analysis(lowers, matches).run())
+    return Explanation(text, normalized, _combine(findings), findings)
+
+
+def _prefilter(normalized: str, triggers) -> str:
+    """Keep only sentences (with their neighbours) that contain a trigger word."""
+    sentences: List[List[str]] = [[]]
+    for tok in normalized.split(" "):
+        sentences[-1].append(tok)
+        if tok in _SENTENCE_END or (tok[:1] in ".!?" and tok):
+            sentences.append([])
+    hot = [any(t in triggers for t in sent) for sent in sentences]
+    keep = [hot[i] or (i > 0 and hot[i - 1]) or (i + 1 < len(hot) and hot[i + 1])
+            for i in range(len(sentences))]
+    out: List[str] = []
+    for i, sent in enumerate(sentences):
+        if keep[i]:
+            out.extend(sent)
+        elif out and out[-1] != ".":
+            out.append(".")
+    return " ".join(t for t in out if t)
+
+
+def _windows(normalized: str) -> List[str]:
+    if len(normalized) <= _WINDOW:
+        return [normalized]
+    out = []
+    pos = 0
+    while pos < len(normalized):
+        end = min(len(normalized), pos + _WINDOW)
+        if end < len(normalized):
+            space = normalized.rfind(" ", pos + _WINDOW // 2, end)
+            end = space if space > pos else end
+        out.append(normalized[pos:end])
+        if end >= len(normalized):
+            break
+        back = normalized.rfind(" ", end - _OVERLAP, end)
+        pos = back + 1 if back > pos else end
+    return out
+
+
+def _combine(findings: Sequence[Finding]) -> RiskAssessment:
+    if not findings:
+        return NO_RISK
+    level = max((f.level for f in findings), key=lambda lv: _RANK[lv])
+    reasons: List[str] = []
+    extras: List[str] = []
+    for f in sorted(findings, key=lambda f: (-_RANK[f.level], f.start)):
+        if f.category not in reasons:
+            reasons.append(f.category)
+        for e in f.extra:
+            if e not in extras:
+                extras.append(e)
+    reasons.extend(e for e in extras if e not in reasons)
+    return RiskAssessment(level, tuple(reasons))
+
+
+class _Analysis:
+    def __init__(self, lowers: List[str], matches: List[Tuple[P.Rule, int, int]]) -> None:
+        self.t = lowers
+        self.n = len(lowers)
+        self.matches = matches
+        self.sent: List[int] = []
+        sid = 0
+        for tok in lowers:
+            self.sent.append(sid)
+            if tok in _SENTENCE_END or (tok and tok[0] in ".!?" and not tok[0].isalnum()):
+                sid += 1
+        self._media_cache: Dict[int, bool] = {}
+
+    # ------------------------------------------------------------ helpers
+    def tok(self, i: int) -> Optional[str]:
+        return self.t[i] if 0 <= i < self.n else None
+
+    def is_end(self, i: int) -> bool:
+        tok = self.tok(i)
+        if tok is None:
+            return True
+        if not tok[0].isalnum():
+            return True
+        return tok in P.CLAUSE_END_WORDS
+
+    def media_sentence(self, i: int) -> bool:
+        sid = self.sent[i] if 0 <= i < self.n else -1
+        if sid not in self._media_cache:
+            self._media_cache[sid] = any(
+                self.t[j] in P.MEDIA_WORDS for j in range(self.n) if self.sent[j] == sid)
+        return self._media_cache[sid]
+
+    def sentence_has(self, i: int, words) -> bool:
+        sid = self.sent[i]
+        return any(self.t[j] in words for j in range(self.n) if self.sent[j] == sid)
+
+    def subject(self, start: int) -> Tuple[str, bool]:
+        """Nearest person word before start (same clause): self, third or unknown."""
+        via_prep = False
+        for j in range(start - 1, max(-1, start - 10), -1):
+            tok = self.t[j]
+            if tok in _CLAUSE_STOP:
+                break
+            if tok in _PREPOSITIONS:
+                via_prep = True
+                continue
+            if tok in _SKIP_IN_SUBJECT:
+                continue
+            if tok in P.FIRST_PERSON:
+                return SELF, via_prep
+            if tok in P.THIRD_PERSON:
+                return THIRD, via_prep
+        return UNKNOWN, via_prep
+
+    def negated(self, start: int) -> bool:
+        for j in range(start - 1, max(-1, start - 5), -1):
+            tok = self.t[j]
+            if tok in _NEG_STOP:
+                return False
+            if tok in P.NEGATIONS:
+                after = self.tok(j + 1)
+                return after not in P.NEGATION_EXCEPTIONS
+        return False
+
+    def prev_words(self, start: int, k: int) -> List[str]:
+        return [self.t[j] for j in range(max(0, start - k), start)]
+
+    def next_words(self, end: int, k: int) -> List[str]:
+        """Up to k words after end, stopping at punctuation."""
+        out = []
+        for j in range(end, min(self.n, end + k)):
+            if not self.t[j][:1].isalnum():
+                break
+            out.append(self.t[j])
+        return out
+
+    def next_ok(self, rule: P.Rule, end: int) -> bool:
+        nxt = self.tok(end)
+        if rule.next_ok is not None:
+            if not ((P.END in rule.next_ok and self.is_end(end)) or nxt in rule.next_ok):
+                return False
+        if nxt is not None and nxt in rule.next_not:
+            return False
+        return True
+
+    # ------------------------------------------------------------ judging
+    def run(self) -> List[Finding]:
+        guards: List[Tuple[int, int]] = []
+        cue = False
+        farewell: List[Tuple[int, int]] = []
+        finality: List[Tuple[int, int]] = []
+        desires: List[Tuple[int, int]] = []
+        deaths: List[Tuple[int, int]] = []
+        killmes: List[Tuple[int, int]] = []
+        wayouts: List[Tuple[int, int]] = []
+        questions: List[Tuple[int, int]] = []
+        targets: List[Tuple[int, int]] = []
+        findings: List[Finding] = []
+        for rule, start, end in self.matches:
+            if rule.kind == "guard":
+                guards.append((start, end))
+            elif rule.kind == "cue":
+                cue = True
+            elif rule.kind == "farewell":
+                farewell.append((start, end))
+            elif rule.kind == "finality":
+                finality.append((start, end))
+            elif rule.kind == "desire":
+                desires.append((start, end))
+            elif rule.kind == "deathword":
+                if self.next_ok(rule, end):
+                    deaths.append((start, end))
+            elif rule.kind == "killme":
+                if self.next_ok(rule, end):
+                    killmes.append((start, end))
+            elif rule.kind == "wayout":
+                wayouts.append((start, end))
+            elif rule.kind == "means_q":
+                questions.append((start, end))
+            elif rule.kind == "means_target":
+                if self.next_ok(rule, end):
+                    targets.append((start, end))
+            else:
+                found = self.judge(rule, start, end)
+                if found is not None:
+                    findings.append(found)
+        findings.extend(self.means(questions, targets))
+        findings.extend(self.desire_death(desires, deaths, strict=True))
+        findings.extend(self.desire_death(desires, killmes, strict=False))
+        findings.extend(self.way_out(wayouts, deaths))
+        if farewell and finality:
+            # "goodbye" alone ends a chat; with "thank you for trying" / "sorry for
+            # everything" / "i won't need it anymore" it may be a final goodbye.
+            s, e = min(farewell + finality)
+            findings.append(Finding("farewell_finality", P.GOODBYE, RiskLevel.POSSIBLE, s, e))
+        findings = [f for f in findings
+                    if not any(s < f.end and f.start < e for s, e in guards)]
+        findings = self.drop_covered_mentions(findings)
+        findings = _dedupe(findings)
+        if cue and any(f.category != P.HELP for f in findings):
+            for f in findings:
+                if f.category == THIRD_PARTY:
+                    f.category = THIRD_PERSON_SELF
+                    f.level = RiskLevel.HIGH
+            findings.append(Finding("third_person_cue", THIRD_PERSON_SELF, RiskLevel.HIGH,
+                                    self.n, self.n))
+        return findings
+
+    def judge(self, rule: P.Rule, start: int, end: int) -> Optional[Finding]:
+        if not self.next_ok(rule, end):
+            return None
+        prev = self.tok(start - 1)
+        if prev is not None and prev in rule.prev_not:
+            return None
+        if rule.blockers and self.sentence_has(start, rule.blockers):
+            return None
+        level = _LEVEL_OF[rule.level]
+        category = rule.category
+        extra: List[str] = []
+        nxt = self.tok(end)
+
+        if rule.third:
+            if self.media_sentence(start):
+                return None
+            category, level = THIRD_PARTY, RiskLevel.POSSIBLE
+        elif rule.subject or rule.media:
+            if any(self.t[j] in P.FIRST_PERSON for j in range(start, end)):
+                kind, via_prep = SELF, False  # the phrase names the person ("if i died")
+            else:
+                kind, via_prep = self.subject(start)
+            if nxt in P.PERSON_NOUNS and rule.name == "suicidal":
+                kind = THIRD
+            if rule.media and self.media_sentence(start) and (kind != SELF or via_prep):
+                return None
+            if rule.subject and kind == THIRD:
+                category, level = THIRD_PARTY, RiskLevel.POSSIBLE
+
+        if rule.harm:
+            before = self.prev_words(start, 3)
+            after = self.next_words(end, 3)
+            strong = (any(w in P.HARM_INTENT_PREV for w in before)
+                      or any(w in P.HARM_DELIBERATE for w in after))
+            accident = (any(w in P.ACCIDENT_NEXT for w in after)
+                        or any(w in P.ACCIDENT_PREV for w in self.prev_words(start, 4)))
+            habit = (any(w in P.HARM_HABIT_PREV for w in before)
+                     or any(w in P.HARM_INTENT_NEXT for w in after)
+                     or any(pair in P.INTENT_PHRASES for pair in zip(after, after[1:])))
+            intent = strong
+            if intent or (habit and not accident):
+                if category != THIRD_PARTY:
+                    level = RiskLevel.HIGH
+            elif accident:
+                return None
+
+        if (rule.weak_next or rule.weak_prev) and level == RiskLevel.HIGH:
+            before = self.prev_words(start, 3)
+            if not any(w in P.INTENT_PREV for w in before) and (
+                    nxt in rule.weak_next or any(w in rule.weak_prev for w in before[-2:])):
+                level = RiskLevel.POSSIBLE
+                extra.append(HYPERBOLE)
+
+        if rule.past and level == RiskLevel.HIGH and self.sentence_has(start, P.PAST_CUES):
+            level = RiskLevel.POSSIBLE
+            extra.append(PAST)
+
+        if rule.negatable and level == RiskLevel.HIGH and self.negated(start):
+            level = RiskLevel.POSSIBLE
+            extra.append(NEGATION)
+        elif rule.negatable and self.negated(start):
+            extra.append(NEGATION)
+
+        return Finding(rule.name, category, level, start, end, tuple(extra))
+
+    def means(self, questions: List[Tuple[int, int]],
+              targets: List[Tuple[int, int]]) -> List[Finding]:
+        out = []
+        for qs, qe in questions:
+            for ts, te in targets:
+                if ts <= qs or ts - qe > _MEANS_GAP or self.sent[qs] != self.sent[ts]:
+                    continue
+                gap = self.t[qe:ts]
+                if any(w in _MEANS_BLOCKERS for w in gap):
+                    continue
+                out.append(Finding("means_question", P.MEANS, RiskLevel.HIGH, qs, te))
+        return out
+
+    def desire_death(self, desires: List[Tuple[int, int]], deaths: List[Tuple[int, int]],
+                     strict: bool) -> List[Finding]:
+        """General net: "all i want is to be dead", "i hope this pain kills me" ...
+
+        strict: only words that keep the person as the one who dies may stand between
+        the wish and the death word ("i want the pain to die down" is not risk).
+        """
+        out = []
+        for ds, de in desires:
+            for ts, te in deaths:
+                if ts < de or ts - de > _DESIRE_GAP or self.sent[ds] != self.sent[ts]:
+                    continue
+                gap = self.t[de:ts]
+                if any(w in _CLAUSE_STOP or w == "," for w in gap):
+                    continue
+                if strict and not all(w in _DESIRE_GAP_OK for w in gap):
+                    continue
+                if not strict and any(w in _DESIRE_BLOCKERS for w in gap):
+                    continue
+                if any(w in _DESIRE_BLOCKERS for w in self.prev_words(ds, 2)):
+                    continue
+                kind, via_prep = self.subject(ds)
+                if self.media_sentence(ds) and (kind != SELF or via_prep):
+                    continue
+                if kind == THIRD:
+                    out.append(Finding("desire_death", THIRD_PARTY, RiskLevel.POSSIBLE, ds, te))
+                else:
+                    out.append(Finding("desire_death", P.PASSIVE, RiskLevel.POSSIBLE, ds, te))
+        return out
+
+    def way_out(self, wayouts: List[Tuple[int, int]],
+                deaths: List[Tuple[int, int]]) -> List[Finding]:
+        """"the only way out is death", "no way out except dying"."""
+        out = []
+        for ws, we in wayouts:
+            sid = self.sent[ws]
+            death_words = [i for i in range(self.n) if self.sent[i] == sid
+                           and self.t[i] in _WAYOUT_DEATH and abs(i - ws) <= 8]
+            if death_words and not self.media_sentence(ws):
+                out.append(Finding("way_out", P.PASSIVE, RiskLevel.POSSIBLE, ws, we))
+        return out
+
+    def drop_covered_mentions(self, findings: List[Finding]) -> List[Finding]:
+        strong = [f for f in findings if f.category != P.MENTION]
+        return [f for f in findings if f.category != P.MENTION or not any(
+            s.start < f.end and f.start < s.end for s in strong)]
+
+
+def _dedupe(findings: List[Finding]) -> List[Finding]:
+    seen = set()
+    out = []
+    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+        key = (f.rule, f.category, f.level, f.start)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(f)
+    return out

@@ -1,0 +1,337 @@
+"""Risk detector: API, each category, every hyperbole guard, context rules, robustness."""
+import dataclasses
+import re
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+import bot.safety as safety
+from bot.safety import RiskAssessment, RiskLevel, assess, explain
+from bot.safety import detector
+
+NONE, POSSIBLE, HIGH = RiskLevel.NONE, RiskLevel.POSSIBLE, RiskLevel.HIGH
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm():
+    safety.warm_up()
+
+
+# ---------------------------------------------------------------- API
+def test_risk_level_is_a_string_enum():
+    assert RiskLevel.NONE == "none" and RiskLevel.POSSIBLE == "possible"
+    assert RiskLevel.HIGH.value == "high"
+    assert isinstance(RiskLevel.HIGH, str)
+
+
+def test_assessment_is_frozen_and_serialisable():
+    result = assess("i want to kill myself")
+    assert isinstance(result, RiskAssessment)
+    assert result.is_risk
+    assert isinstance(result.reasons, tuple)
+    assert result.to_dict() == {"level": "high", "reasons": list(result.reasons),
+                                "is_risk": True}
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        result.level = NONE  # type: ignore[misc]
+
+
+def test_no_risk_has_no_reasons():
+    result = assess("my lower back hurts when i sit")
+    assert result == RiskAssessment(NONE, ())
+    assert not result.is_risk
+    assert result.to_dict() == {"level": "none", "reasons": [], "is_risk": False}
+
+
+def test_public_api_is_reexported():
+    for name in ("RiskLevel", "RiskAssessment", "assess", "lines_for", "format_lines_text",
+                 "region_from_locale", "region_from_text", "tel_link", "sms_link",
+                 "load_crisis_lines", "CrisisLine", "RegionLines"):
+        assert hasattr(safety, name), name
+
+
+def test_no_rasa_import_anywhere_in_bot_safety():
+    root = Path(safety.__file__).parent
+    for path in root.rglob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"^\s*(import|from)\s+rasa", source, re.M), path
+
+
+# ---------------------------------------------------------------- categories
+@pytest.mark.parametrize("text, level, reason", [
+    # explicit intent
+    ("i want to kill myself", HIGH, "explicit_intent"),
+    ("I'm going to end my life", HIGH, "explicit_intent"),
+    ("i've been thinking about suicide", HIGH, "explicit_intent"),
+    ("i want to take my own life", HIGH, "explicit_intent"),
+    ("i'm suicidal", HIGH, "explicit_intent"),
+    ("i want to die", HIGH, "explicit_intent"),
+    # passive ideation
+    ("i want to go to sleep and never wake up", POSSIBLE, "passive_ideation"),
+    ("everyone would be better off without me", POSSIBLE, "passive_ideation"),
+    ("i don't want to be here anymore", POSSIBLE, "passive_ideation"),
+    ("there is no reason to live", POSSIBLE, "passive_ideation"),
+    ("i wish i was dead", POSSIBLE, "passive_ideation"),
+    ("i can't go on", POSSIBLE, "passive_ideation"),
+    # self-harm
+    ("i cut myself last night", HIGH, "self_harm"),
+    ("i want to hurt myself", HIGH, "self_harm"),
+    ("i've been self harming again", HIGH, "self_harm"),
+    ("i burn myself when it gets too much", HIGH, "self_harm"),
+    ("i hurt myself on purpose", HIGH, "self_harm"),
+    # means seeking
+    ("how many pills would kill me", HIGH, "means_seeking"),
+    ("how many pills would it take", HIGH, "means_seeking"),
+    ("what's the most painless way to go", HIGH, "means_seeking"),
+    ("how do i end it", HIGH, "means_seeking"),
+    ("what is a lethal dose", HIGH, "means_seeking"),
+    # coded slang
+    ("kms", HIGH, "coded_slang"),
+    ("i want to unalive myself", HIGH, "coded_slang"),
+    ("thinking about sewer slide", HIGH, "coded_slang"),
+    ("i want to off myself", HIGH, "coded_slang"),
+    ("thinking about ctb", HIGH, "coded_slang"),
+    # goodbye messages
+    ("this is my last message", HIGH, "goodbye_message"),
+    ("goodbye forever", HIGH, "goodbye_message"),
+    ("i've been giving away my things", HIGH, "goodbye_message"),
+    ("i won't be around much longer", HIGH, "goodbye_message"),
+])
+def test_each_category(text, level, reason):
+    result = assess(text)
+    assert result.level == level, (text, result)
+    assert reason in result.reasons, (text, result)
+
+
+def test_asking_for_a_friend_with_a_risk_topic_is_high():
+    result = assess("asking for a friend, how many pills would it take")
+    assert result.level == HIGH
+    assert "third_person_self" in result.reasons
+    assert "means_seeking" in result.reasons
+
+
+def test_asking_for_a_friend_alone_is_not_risk():
+    assert assess("asking for a friend, is yoga good for back pain").level == NONE
+
+
+def test_third_person_framing_turns_someone_else_into_self():
+    assert assess("my friend wants to kill herself").level == POSSIBLE
+    framed = assess("my friend wants to kill herself, asking for a friend")
+    assert framed.level == HIGH and "third_person_self" in framed.reasons
+
+
+def test_first_person_inside_the_phrase_wins_over_an_earlier_third_person():
+    for text in ("everyone would be better off if i died",
+                 "my family would be better off without me",
+                 "they would all be happier if i did not exist"):
+        result = assess(text)
+        assert result.is_risk and "third_party" not in result.reasons, (text, result)
+
+
+def test_someone_else_at_risk_is_possible_third_party():
+    for text in ("my friend is suicidal", "my brother says he wants to die",
+                 "how do i help a friend who is suicidal", "my son has been self harming"):
+        result = assess(text)
+        assert result.level == POSSIBLE, text
+        assert "third_party" in result.reasons, text
+
+
+@pytest.mark.parametrize("text", [
+    "i'm not suicidal, just stressed",
+    "i would never hurt myself",
+    "i'm not going to kill myself",
+    "i don't want to die",
+    "i've never self harmed",
+])
+def test_negations_are_asked_about_gently(text):
+    result = assess(text)
+    assert result.level == POSSIBLE, (text, result)
+    assert "negation" in result.reasons
+
+
+def test_negation_does_not_hide_a_later_disclosure():
+    assert assess("i'm not ok. i want to kill myself").level == HIGH
+    assert assess("i can't stop thinking about killing myself").level == HIGH
+
+
+def test_past_self_harm_is_possible():
+    result = assess("i used to self harm as a teenager")
+    assert result.level == POSSIBLE and "past" in result.reasons
+
+
+def test_risk_inside_back_pain_talk():
+    assert assess("this pain is killing me and i want to end it all").level == HIGH
+    assert assess("my back hurts so much i want to die").level == HIGH
+    assert assess("my back is killing me and i don't want to be here anymore").is_risk
+
+
+def test_obfuscated_risk_is_found():
+    for text in ("i want to k1ll myself", "su1c1de", "i'm sucidal", "killmyself",
+                 "i want to k\u0456ll myself", "i want to k*ll myself", "I WANT TO DIIIE"):
+        assert assess(text).is_risk, text
+
+
+# ---------------------------------------------------------------- hyperbole guards
+@pytest.mark.parametrize("text", [
+    "this pain is killing me",
+    "my back is killing me",
+    "i'm dying to know",
+    "i could kill for a massage",
+    "how do i kill the pain",
+    "painkillers don't help",
+    "i'm dead tired",
+    "i nearly died laughing",
+    "deadlifts hurt my back",
+    "the suspense is killing me",
+    "i nearly killed myself laughing",
+    "i want to dye my hair",
+    "i want to die my hair red",
+    "my phone died",
+    "i killed it at the gym",
+    "this job will be the death of me",
+    "i ran 10 kms",
+    "i cut myself some slack",
+    "i burnt myself out at work",
+    "i want to take my life back from this pain",
+    "i want to end it with my boyfriend",
+    "this is my last message for today",
+    "ok goodbye",
+    "i never wake up rested",
+])
+def test_hyperbole_and_idioms_are_not_risk(text):
+    assert assess(text).level == NONE, (text, assess(text))
+
+
+@pytest.mark.parametrize("text", [
+    "i read about a suicide in the news",
+    "my friend's dog died",
+    "there was a documentary about suicide prevention",
+    "the film has a character who kills himself",
+    "i'm writing an essay on suicide rates",
+])
+def test_news_and_media_without_a_personal_link_are_not_risk(text):
+    assert assess(text).level == NONE
+
+
+@pytest.mark.parametrize("text", [
+    "how much ibuprofen can i take",
+    "is it ok to take paracetamol with ibuprofen",
+    "how many painkillers can i take in a day",
+    "what's the maximum dose of naproxen",
+    "how much paracetamol is too much",
+    "can i take all my meds at the same time in the morning",
+])
+def test_medication_questions_without_risk_are_not_risk(text):
+    assert assess(text).level == NONE
+
+
+@pytest.mark.parametrize("text", [
+    "i hurt myself lifting a box",
+    "i cut myself shaving",
+    "i burned myself on the oven",
+    "i fell and hurt myself",
+])
+def test_accidents_are_not_risk(text):
+    assert assess(text).level == NONE
+
+
+def test_ambiguous_hurt_myself_is_possible_not_none():
+    assert assess("i hurt myself").level == POSSIBLE
+
+
+def test_kill_myself_hyperbole_with_work_is_downgraded_not_dropped():
+    result = assess("i've been killing myself at work")
+    assert result.level == POSSIBLE and "hyperbole_possible" in result.reasons
+    assert assess("i'm going to kill myself at the weekend").level == HIGH
+
+
+# ---------------------------------------------------------------- robustness
+@pytest.mark.parametrize("value", [
+    "", " ", "\n\n", "\x00\x01\x02\x7f", "\ud800 lone surrogate", "🙂" * 500,
+    "\u200b" * 1000, "a" * 100_000, "kill" * 25_000, None, 12345, b"bytes",
+    "".join(chr(c) for c in range(0, 0x3000, 7)),
+])
+def test_never_raises(value):
+    result = assess(value)
+    assert isinstance(result, RiskAssessment)
+
+
+def test_empty_is_none():
+    assert assess("") == RiskAssessment(NONE, ())
+    assert assess("   \n\t") == RiskAssessment(NONE, ())
+
+
+def test_control_characters_do_not_hide_risk():
+    assert assess("i want to\x00 die").is_risk
+    assert assess("i\twant\rto\nkill\x0bmyself").is_risk
+
+
+def test_long_text_is_fast_and_risk_at_the_end_is_found():
+    filler = "my back hurts and i am stressed about work. " * 2300   # ~100k chars
+    start = time.perf_counter()
+    assert assess(filler).level == NONE
+    assert assess(filler + " honestly i want to kill myself").level == HIGH
+    assert assess("i want to die. " + filler).level == HIGH
+    assert time.perf_counter() - start < 10
+
+
+def test_long_messages_keep_every_risk_sentence(eval_items):
+    # Long messages only match sentences that contain a trigger word; no risk message may
+    # be lost that way.
+    padding = " ".join(["We walked the dog in the park and had lunch by the river."] * 60)
+    missed = [item.text for item in eval_items if item.label == "risk" and item.text
+              and not assess(f"{padding} {item.text}. {padding}").is_risk]
+    assert missed == []
+
+
+def test_internal_errors_fail_safe_to_possible(monkeypatch):
+    def boom(text):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(detector, "_explain", boom)
+    detector._assess_cached.cache_clear()
+    result = assess("a message the cache has not seen 12345")
+    assert result.level == POSSIBLE and result.reasons == ("detector_error",)
+    detector._assess_cached.cache_clear()
+
+
+def test_thread_safe():
+    texts = ["i want to kill myself", "my back is killing me", "i'm not suicidal",
+             "how much ibuprofen can i take", "goodbye forever"] * 40
+    expected = {t: assess(t).level for t in set(texts)}
+    errors, results = [], []
+
+    def worker(chunk):
+        try:
+            for t in chunk:
+                results.append((t, detector._explain(t).assessment.level))
+        except Exception as exc:  # pragma: no cover
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(texts[i::8],)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert errors == []
+    assert all(level == expected[t] for t, level in results)
+
+
+def test_fast_after_warm_up(eval_items):
+    texts = [i.text for i in eval_items if i.text.strip()][:300]
+    timings = []
+    for n, text in enumerate(texts):
+        start = time.perf_counter()
+        detector._explain(f"{text} {n}")  # bypass the cache: distinct, uncached messages
+        timings.append(time.perf_counter() - start)
+    assert statistics.median(timings) < 0.005
+    assert statistics.mean(timings) < 0.005
+
+
+def test_explain_shows_the_normalised_text_and_findings():
+    exp = explain("i want to k1ll myself")
+    assert exp.normalized == "i want to kill myself"
+    assert exp.assessment.level == HIGH
+    assert any(f.rule == "kill_myself" for f in exp.findings)
