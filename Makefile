@@ -2,6 +2,8 @@
 # Everything else here is a step they depend on, or a developer convenience.
 .DEFAULT_GOAL := help
 SHELL := /bin/bash
+# Rasa telemetry and Sentry reports would send data off this machine: off.
+export RASA_TELEMETRY_ENABLED := false
 
 VENV        := .venv
 PY          := $(VENV)/bin/python

@@ -21,8 +21,11 @@ from bot.settings import ROOT, Settings
 
 def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
-    env.update(settings.rasa_env())
+    env.update(settings.as_env())
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # Rasa's telemetry and its Sentry error reports would send data off this
+    # machine; Unknot handles health conversations, so both stay off.
+    env["RASA_TELEMETRY_ENABLED"] = "false"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     env.update(extra or {})
     return env
@@ -40,8 +43,7 @@ def rasa_server_cmd(settings: Settings, model: Path, extra_args: Sequence[str] =
         "--credentials", str(ROOT / "credentials.yml"),
         "--interface", settings.host,
         "--port", str(settings.rasa_port),
-        "--log-level", settings.log_level,
-    ]
+    ]  # the log level reaches Rasa through the LOG_LEVEL environment variable
     if settings.jwt_secret:
         # Rasa's HTTP API (trackers, model, ...) only with authentication.
         cmd += ["--enable-api", "--jwt-secret", settings.jwt_secret, "--jwt-method", "HS256"]

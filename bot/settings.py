@@ -2,7 +2,7 @@
 
 Everything comes from the environment, with `.env` (see `.env.example`) loaded first
 when it exists. The Rasa yml files read the same variables through `${VAR}`
-placeholders; `Settings.rasa_env()` is what the launcher exports so those
+placeholders; `Settings.as_env()` is what the launcher exports so those
 placeholders always resolve, even when a variable is left unset.
 """
 from __future__ import annotations
@@ -71,13 +71,21 @@ class Settings:
         if self.is_production and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS - {""}:
             raise SettingsError("RASA_JWT_SECRET is a placeholder; set a real secret or leave it empty")
 
-    def rasa_env(self) -> Dict[str, str]:
-        """Variables the Rasa yml placeholders (${VAR}) need, all resolved."""
+    def as_env(self) -> Dict[str, str]:
+        """Every setting as environment variables, for child processes: the
+        action server reads them back with load_settings(), and the Rasa yml
+        placeholders (${VAR}) find theirs resolved."""
         return {
+            "UNKNOT_ENV": self.env,
+            "UNKNOT_HOST": self.host,
+            "RASA_PORT": str(self.rasa_port),
+            "ACTION_PORT": str(self.action_port),
             "ACTION_SERVER_URL": self.action_endpoint_url,
             "DATABASE_URL": self.database_url,
             "CLINIC_NAME": self.clinic_name,
             "CLINIC_CONTACT": self.clinic_contact,
+            "RASA_JWT_SECRET": self.jwt_secret,
+            "LOG_LEVEL": self.log_level,
         }
 
 

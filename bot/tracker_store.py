@@ -31,6 +31,7 @@ def url_to_kwargs(url: str) -> Dict[str, Any]:
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
-    def __init__(self, domain: Optional[Domain] = None, url: str = "", **kwargs: Any) -> None:
-        kwargs.update(url_to_kwargs(url))
+    # `db_url`, not `url`: Rasa's endpoint config keeps `url` for itself.
+    def __init__(self, domain: Optional[Domain] = None, db_url: str = "", **kwargs: Any) -> None:
+        kwargs.update(url_to_kwargs(db_url))
         super().__init__(domain=domain, **kwargs)

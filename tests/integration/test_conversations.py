@@ -115,7 +115,8 @@ def test_crisis_lines_still_arrive_with_the_action_server_down(chat: Chat, stack
         stack.actions.wait_healthy(120)
 
 
-@pytest.mark.parametrize("body", [b"", b"not json", b'{"sender": "x"}', b'{"message": 5}'])
+@pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", b'{"sender": "x"}', b'{"message": "hi"}',
+                                  b'{"sender": "x", "message": 5}', b'{"sender": "x", "message": "hi", "metadata": 3}'])
 def test_bad_requests_get_a_clean_client_error(stack, body):
     request = urllib.request.Request(f"{stack.settings.rasa_url}/webhooks/rest/webhook", data=body,
                                      headers={"Content-Type": "application/json"}, method="POST")
@@ -129,3 +130,16 @@ def test_empty_and_huge_messages_get_a_friendly_answer(chat: Chat):
     assert chat.send(sender, "   ") is not None
     replies = chat.send(sender, "back pain " * 2000)
     assert replies and "Traceback" not in chat.text(replies)
+
+
+def test_a_bad_request_stores_nothing_and_loses_nothing(chat: Chat, stack):
+    sender = chat.new_sender()
+    chat.send(sender, "hi")
+    before = events_for(sender)
+    request = urllib.request.Request(f"{stack.settings.rasa_url}/webhooks/rest/webhook",
+                                     data=json.dumps({"sender": sender, "message": ["x"]}).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with pytest.raises(urllib.error.HTTPError) as error:
+        urllib.request.urlopen(request, timeout=30)
+    assert error.value.code == 400 and b"Traceback" not in error.value.read()
+    assert events_for(sender) == before

@@ -17,8 +17,8 @@ def test_environment_overrides_defaults():
                        "DATABASE_URL": "postgresql://u:p@127.0.0.1:5432/unknot"})
     assert (s.rasa_port, s.action_port) == (6005, 6055)
     assert s.clinic_contact == "call 555 0100"
-    assert s.rasa_env()["DATABASE_URL"] == "postgresql://u:p@127.0.0.1:5432/unknot"
-    assert s.rasa_env()["ACTION_SERVER_URL"] == "http://127.0.0.1:6055/webhook"
+    assert s.as_env()["DATABASE_URL"] == "postgresql://u:p@127.0.0.1:5432/unknot"
+    assert s.as_env()["ACTION_SERVER_URL"] == "http://127.0.0.1:6055/webhook"
 
 
 def test_relative_sqlite_path_is_anchored_at_the_repo():
@@ -43,3 +43,10 @@ def test_dotenv_file_is_read_but_the_environment_wins(tmp_path, monkeypatch):
 def test_bad_values_are_refused_with_a_clear_error(env):
     with pytest.raises(SettingsError):
         load_settings(env)
+
+
+def test_settings_round_trip_through_the_environment_of_a_child_process():
+    # the launcher hands settings to the action server as environment variables
+    original = load_settings({"RASA_PORT": "5105", "ACTION_PORT": "5155", "CLINIC_CONTACT": "x",
+                              "UNKNOT_ENV": "test", "LOG_LEVEL": "debug"})
+    assert load_settings(original.as_env()) == original

@@ -1,0 +1,16 @@
+from bot.launcher import child_env, rasa_server_cmd
+from bot.settings import load_settings
+
+
+def test_children_never_phone_home_and_get_every_setting():
+    env = child_env(load_settings({"RASA_PORT": "5105", "ACTION_PORT": "5155"}))
+    assert env["RASA_TELEMETRY_ENABLED"] == "false"
+    assert env["RASA_PORT"] == "5105" and env["ACTION_SERVER_URL"] == "http://127.0.0.1:5155/webhook"
+
+
+def test_http_api_is_off_without_a_jwt_secret_and_on_with_one(tmp_path):
+    model = tmp_path / "m.tar.gz"
+    assert "--enable-api" not in rasa_server_cmd(load_settings({}), model)
+    cmd = rasa_server_cmd(load_settings({"RASA_JWT_SECRET": "a-long-random-secret"}), model)
+    assert cmd[cmd.index("--jwt-secret") + 1] == "a-long-random-secret" and "--enable-api" in cmd
+    assert cmd[cmd.index("--interface") + 1] == "127.0.0.1"
