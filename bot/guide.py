@@ -82,6 +82,7 @@ def exercise_step(name: str, index: int) -> Move:
 
 
 def start_exercise(name: Optional[str]) -> Move:
+    name = (name or "").strip().lower()  # entity values keep the user's casing ("Breathing")
     if name not in EXERCISES:
         return Move([Reply("utter_choose_exercise")], _clear())
     return exercise_step(name, 0)

@@ -83,3 +83,8 @@ def test_next_with_nothing_to_continue_shows_the_menu():
 def test_every_response_the_guide_sends_exists_in_the_domain(domain_responses):
     missing = [r for r in all_responses() if r not in domain_responses]
     assert missing == []
+
+
+def test_exercise_name_casing_from_the_user_does_not_matter():
+    move = next_move("request_relaxation_exercise", None, None, exercise="Breathing")
+    assert move.replies[0].response == "utter_breathing_1" and move.slots["exercise"] == "breathing"
