@@ -21,7 +21,7 @@ BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/
 	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
 	&& { echo "$$p"; break; }; done)
 
-.PHONY: help install setup train run shell test eval validate lock clean
+.PHONY: help install setup train run shell test eval eval-safety validate lock clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ validate: setup ## rasa data validate
 
 eval: setup ## held-out and 5-fold cross-validated macro-F1 per intent
 	$(PY) -m bot.evaluate
+
+eval-safety: train ## crisis-detection recall / false-positive rate: detector alone and whole bot
+	$(PY) -m bot.eval_safety --model $(MODEL)
 
 lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 	rm -rf /tmp/unknot-lock && $(BASE_PYTHON) -m venv /tmp/unknot-lock

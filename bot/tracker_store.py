@@ -25,8 +25,13 @@ def url_to_kwargs(url: str) -> Dict[str, Any]:
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         return kwargs
     kwargs.update(host=parsed.host, port=parsed.port, username=parsed.username, password=parsed.password)
-    if parsed.query:
-        kwargs["query"] = dict(parsed.query)
+    query = dict(parsed.query)
+    login_db = query.pop("login_db", None)
+    if login_db:
+        # Rasa connects to this database first and creates `db` when it is missing.
+        kwargs["login_db"] = login_db
+    if query:
+        kwargs["query"] = query
     return kwargs
 
 

@@ -3,10 +3,8 @@ fingerprint), and one running stack (action server + Rasa server) on loopback.
 """
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
-import urllib.request
 import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
@@ -14,6 +12,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 import yaml
 
+from bot.eval_safety import rest_sender
 from bot.launcher import Stack, child_env
 from bot.settings import ROOT, load_settings
 
@@ -67,14 +66,7 @@ class Chat:
         self.stack = stack
 
     def send(self, sender: str, message: str, metadata: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-        body = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
-        request = urllib.request.Request(
-            f"{self.stack.settings.rasa_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
-            headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
-            return json.loads(response.read())
+        return rest_sender(self.stack.settings.rasa_url)(sender, message, metadata)
 
     @staticmethod
     def text(replies: List[Dict[str, Any]]) -> str:

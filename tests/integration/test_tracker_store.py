@@ -18,7 +18,8 @@ def domain():
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    yield from postgres_server()
+    for url in postgres_server():
+        yield url + "?login_db=postgres"  # lets Rasa create the `unknot` database itself
 
 
 def conversation(domain, sender):
@@ -41,8 +42,7 @@ def round_trip(url, domain):
     again = UrlSQLTrackerStore(domain=domain, db_url=url)  # a new process would do this after a restart
     loaded = asyncio.run(again.retrieve("pg-or-sqlite-1"))
     assert loaded is not None
-    assert [e.get("text") for e in loaded.current_state()["events"] if e["event"] == "user"] == [
-        "can stress cause back pain?"]
+    assert [e.text for e in loaded.events if isinstance(e, UserUttered)] == ["can stress cause back pain?"]
     assert loaded.get_slot("guide") == "explain"
     assert "pg-or-sqlite-1" in asyncio.run(again.keys())
 

@@ -11,3 +11,8 @@ def test_postgres_url_is_split_into_parts():
     kwargs = url_to_kwargs("postgresql://unknot:s3cret@127.0.0.1:5433/unknot?sslmode=disable")
     assert kwargs == {"dialect": "postgresql", "db": "unknot", "host": "127.0.0.1", "port": 5433,
                       "username": "unknot", "password": "s3cret", "query": {"sslmode": "disable"}}
+
+
+def test_login_db_lets_rasa_create_the_database():
+    kwargs = url_to_kwargs("postgresql://u@127.0.0.1/unknot?login_db=postgres")
+    assert kwargs["login_db"] == "postgres" and "query" not in kwargs
