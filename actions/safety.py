@@ -30,7 +30,7 @@ class ActionCrisisSupport(Action):
             known=tracker.get_slot("region"),
         )
         flag = risk_flag(latest, now=datetime.now(timezone.utc))
-        for message in crisis_messages(region, flag["level"]):
+        for message in crisis_messages(region, flag["level"], tracker.get_latest_input_channel()):
             dispatcher.utter_message(**message)
         flags = list(tracker.get_slot("risk_flags") or [])
         flags.append(flag)

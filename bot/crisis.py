@@ -45,11 +45,29 @@ def risk_flag(latest_message: Mapping[str, Any], now: datetime) -> Dict[str, Any
     return {"level": level, "reasons": reasons, "intent": intent, "time": now.isoformat(timespec="seconds")}
 
 
-def crisis_messages(region: Optional[str], level: str) -> List[Dict[str, Any]]:
+# Channels whose clients render markdown links, so tel:/sms: links can be tapped.
+LINK_CHANNELS = {"rest", "socketio"}
+
+
+def tap_links(region_lines: resources.RegionLines) -> str:
+    """"Tap to call or text: [Samaritans 116 123](tel:116123) · ..." (markdown)."""
+    links = []
+    for line in region_lines.lines:
+        link = resources.tel_link(line) or resources.sms_link(line)
+        if link:
+            verb = "call" if link.startswith("tel:") else "text"
+            links.append(f"[{verb} {line.name} {line.display}]({link})")
+    return ("Tap to " + " · ".join(links)) if links else ""
+
+
+def crisis_messages(region: Optional[str], level: str, channel: Optional[str] = None) -> List[Dict[str, Any]]:
     """The messages after the default lines: regional lines, grounding, a plan, a question."""
     lines = resources.lines_for(region)
+    text = f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"
+    if channel in LINK_CHANNELS and tap_links(lines):
+        text += "\n\n" + tap_links(lines)
     messages: List[Dict[str, Any]] = [
-        {"text": f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"},
+        {"text": text},
         {"response": "utter_crisis_grounding"},
         {"response": "utter_crisis_safety_plan"},
         {"response": "utter_crisis_ask_direct" if level == "high" else "utter_crisis_ask_possible"},
