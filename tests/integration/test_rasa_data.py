@@ -47,5 +47,6 @@ def test_every_flow_has_a_story_where_a_risk_message_interrupts_it():
     for path in sorted((TEST_DIR.parent.parent / "tests" / "stories").glob("*.yml")):
         stories += yaml.safe_load(path.read_text())["stories"]
     names = " ".join(s["story"] for s in stories)
-    for flow in ("coping form", "walkthrough", "breathing exercise", "muscle relaxation", "check-in"):
+    for flow in ("coping form", "walkthrough", "breathing exercise", "muscle relaxation", "check-in",
+                 "two-stage fallback"):
         assert f"risk message interrupts the {flow}" in names or f"risk message at the exercise {flow}" in names, flow
