@@ -3,6 +3,7 @@ fingerprint), and one running stack (action server + Rasa server) on loopback.
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import uuid
@@ -23,7 +24,9 @@ TEST_EPOCHS = {"DIETClassifier": 60, "TEDPolicy": 30}
 
 
 def test_settings(**overrides: str):
-    env = {"RASA_PORT": "5105", "ACTION_PORT": "5155", "UNKNOT_ENV": "test",
+    # Ports can be moved (two checkouts testing at once on one machine).
+    env = {"RASA_PORT": os.environ.get("UNKNOT_TEST_RASA_PORT", "5105"),
+           "ACTION_PORT": os.environ.get("UNKNOT_TEST_ACTION_PORT", "5155"), "UNKNOT_ENV": "test",
            "DATABASE_URL": f"sqlite:///{TEST_DIR / 'unknot-test.db'}", "LOG_LEVEL": "INFO"}
     env.update(overrides)
     return load_settings(env)
