@@ -8,9 +8,11 @@ placeholders always resolve, even when a variable is left unset.
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Mapping, Optional
+import re
+from typing import Dict, Mapping, Optional, Tuple
 
 from dotenv import dotenv_values
 
@@ -51,6 +53,17 @@ class Settings:
     clinic_contact: str = ""
     jwt_secret: str = ""
     log_level: str = "INFO"
+    # web app (widget host + staff review)
+    web_port: int = 8000
+    web_allowed_origins: Tuple[str, ...] = ()
+    secret_key: str = ""
+    staff_idle_minutes: int = 30
+    retention_days: int = 365
+    # Telegram (the channel is off while the token is empty)
+    telegram_token: str = ""
+    telegram_webhook_url: str = ""
+    telegram_webhook_secret: str = ""
+    telegram_api_base_url: str = "https://api.telegram.org"
     # fixed paths, shared with config.yml and the Makefile
     spacy_model_path: Path = ROOT / "var" / "spacy" / "en_unknot"
 
@@ -63,6 +76,22 @@ class Settings:
         return f"http://{self.host}:{self.rasa_port}"
 
     @property
+    def web_url(self) -> str:
+        return f"http://{self.host}:{self.web_port}"
+
+    @property
+    def allowed_origins(self) -> Tuple[str, ...]:
+        """Origins allowed to open the widget's socket.io connection. Default:
+        the web app's own origin (both loopback spellings)."""
+        if self.web_allowed_origins:
+            return self.web_allowed_origins
+        return (f"http://127.0.0.1:{self.web_port}", f"http://localhost:{self.web_port}")
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return bool(self.telegram_token)
+
+    @property
     def is_production(self) -> bool:
         return self.env == "production"
 
@@ -70,6 +99,30 @@ class Settings:
         """Refuse settings that would be unsafe in production."""
         if self.is_production and self.jwt_secret.strip().lower() in PLACEHOLDER_SECRETS - {""}:
             raise SettingsError("RASA_JWT_SECRET is a placeholder; set a real secret or leave it empty")
+        if self.is_production and (self.secret_key.strip().lower() in PLACEHOLDER_SECRETS or len(self.secret_key) < 32):
+            raise SettingsError("SECRET_KEY must be set to a random value of at least 32 characters in production")
+        if self.telegram_enabled and len(self.telegram_webhook_secret) < 16:
+            raise SettingsError("TELEGRAM_WEBHOOK_SECRET (16+ characters, A-Z a-z 0-9 _ -) is required "
+                                "when TELEGRAM_BOT_TOKEN is set")
+
+    def signing_key(self) -> str:
+        """SECRET_KEY, or (outside production) a random key generated once and
+        kept in var/secret_key with owner-only permissions, so sessions survive
+        restarts on one machine without anybody choosing a weak key."""
+        if self.secret_key:
+            return self.secret_key
+        if self.is_production:
+            raise SettingsError("SECRET_KEY is required in production")
+        path = ROOT / "var" / "secret_key"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            key = secrets.token_urlsafe(48)
+            handle.write(key)
+        return key
 
     def as_env(self) -> Dict[str, str]:
         """Every setting as environment variables, for child processes: the
@@ -86,6 +139,15 @@ class Settings:
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
             "LOG_LEVEL": self.log_level,
+            "WEB_PORT": str(self.web_port),
+            "WEB_ALLOWED_ORIGINS": ",".join(self.web_allowed_origins),
+            "SECRET_KEY": self.secret_key,
+            "STAFF_IDLE_MINUTES": str(self.staff_idle_minutes),
+            "RETENTION_DAYS": str(self.retention_days),
+            "TELEGRAM_BOT_TOKEN": self.telegram_token,
+            "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
+            "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
+            "TELEGRAM_API_BASE_URL": self.telegram_api_base_url,
         }
 
 
@@ -97,6 +159,14 @@ def _absolute_sqlite(url: str) -> str:
         if rel and rel != ":memory:":
             return _sqlite_url(ROOT / rel)
     return url
+
+
+def _origins(raw: str) -> Tuple[str, ...]:
+    origins = tuple(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in origins:
+        if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
+            raise SettingsError(f"WEB_ALLOWED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
+    return origins
 
 
 def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Optional[Path] = None) -> Settings:
@@ -121,8 +191,18 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),
         log_level=(merged.get("LOG_LEVEL", defaults.log_level).strip() or defaults.log_level).upper(),
+        web_port=_int(merged, "WEB_PORT", defaults.web_port),
+        web_allowed_origins=_origins(merged.get("WEB_ALLOWED_ORIGINS", "")),
+        secret_key=merged.get("SECRET_KEY", "").strip(),
+        staff_idle_minutes=_int(merged, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes, 1, 24 * 60),
+        retention_days=_int(merged, "RETENTION_DAYS", defaults.retention_days, 1, 100 * 365),
+        telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        telegram_webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+        telegram_webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+        telegram_api_base_url=(merged.get("TELEGRAM_API_BASE_URL", "").strip().rstrip("/")
+                               or defaults.telegram_api_base_url),
     )
-    if settings.rasa_port == settings.action_port:
-        raise SettingsError("RASA_PORT and ACTION_PORT must differ")
+    if len({settings.rasa_port, settings.action_port, settings.web_port}) < 3:
+        raise SettingsError("RASA_PORT, ACTION_PORT and WEB_PORT must all differ")
     settings.check()
     return settings

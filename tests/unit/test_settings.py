@@ -50,3 +50,44 @@ def test_settings_round_trip_through_the_environment_of_a_child_process():
     original = load_settings({"RASA_PORT": "5105", "ACTION_PORT": "5155", "CLINIC_CONTACT": "x",
                               "UNKNOT_ENV": "test", "LOG_LEVEL": "debug"})
     assert load_settings(original.as_env()) == original
+
+
+def test_web_and_telegram_defaults():
+    s = load_settings({})
+    assert s.web_port == 8000 and s.web_url == "http://127.0.0.1:8000"
+    assert s.allowed_origins == ("http://127.0.0.1:8000", "http://localhost:8000")
+    assert not s.telegram_enabled
+    assert s.telegram_api_base_url == "https://api.telegram.org"
+
+
+def test_allowed_origins_are_checked():
+    s = load_settings({"WEB_ALLOWED_ORIGINS": "https://clinic.example/, https://www.clinic.example"})
+    assert s.allowed_origins == ("https://clinic.example", "https://www.clinic.example")
+    with pytest.raises(SettingsError):
+        load_settings({"WEB_ALLOWED_ORIGINS": "*"})
+
+
+def test_ports_must_all_differ():
+    with pytest.raises(SettingsError):
+        load_settings({"WEB_PORT": "5005"})
+
+
+def test_telegram_token_needs_a_webhook_secret():
+    with pytest.raises(SettingsError):
+        load_settings({"TELEGRAM_BOT_TOKEN": "123:abc"})
+    s = load_settings({"TELEGRAM_BOT_TOKEN": "123:abc", "TELEGRAM_WEBHOOK_SECRET": "s" * 20})
+    assert s.telegram_enabled
+
+
+def test_production_needs_a_real_secret_key():
+    with pytest.raises(SettingsError):
+        load_settings({"UNKNOT_ENV": "production", "SECRET_KEY": "changeme"})
+    s = load_settings({"UNKNOT_ENV": "production", "SECRET_KEY": "k" * 40})
+    assert s.signing_key() == "k" * 40
+
+
+def test_development_signing_key_is_generated_once_and_private():
+    s = load_settings({})
+    key = s.signing_key()
+    assert len(key) >= 32 and s.signing_key() == key
+    assert (ROOT / "var" / "secret_key").stat().st_mode & 0o077 == 0

@@ -1,0 +1,29 @@
+"""The web app: `create_app(settings)` returns one Starlette ASGI app.
+
+Routes are added by the parts that own them (the widget's demo page and static
+files, the staff review app); every response carries the security headers.
+Run with `python -m bot web` or as part of `make run`.
+"""
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from bot.settings import Settings
+from bot.web.security import SecurityHeadersMiddleware
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+def create_app(settings: Settings) -> Starlette:
+    routes = [Route("/healthz", healthz)]
+    app = Starlette(routes=routes, middleware=[
+        Middleware(SecurityHeadersMiddleware, connect_src=[settings.rasa_url, settings.rasa_url.replace("http", "ws", 1)]),
+    ])
+    app.state.settings = settings
+    return app
