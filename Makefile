@@ -66,7 +66,7 @@ eval: setup ## held-out and 5-fold cross-validated macro-F1 per intent
 	$(PY) -m bot.evaluate
 
 eval-safety: train ## crisis-detection recall / false-positive rate: detector alone and whole bot
-	$(PY) -m bot.eval_safety --model $(MODEL)
+	$(PY) -m bot.eval_safety --thresholds --model $(MODEL)
 
 lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 	rm -rf /tmp/unknot-lock && $(BASE_PYTHON) -m venv /tmp/unknot-lock

@@ -73,6 +73,65 @@ def evaluate_bot(send: Send, items: Sequence[EvalItem]) -> BotReport:
     return report
 
 
+THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1.01)
+
+
+@dataclass
+class ThresholdRow:
+    threshold: float
+    caught: int          # risk messages flagged (detector or classifier)
+    classifier_only: int  # ... of which only the classifier caught
+    false_alarms: int
+    risk_total: int
+    none_total: int
+
+    def format(self) -> str:
+        t = "off " if self.threshold > 1 else f"{self.threshold:.3f}"
+        return (f"  {t}  recall {self.caught / self.risk_total:7.2%} ({self.caught}/{self.risk_total}, "
+                f"{self.classifier_only} by the classifier alone)   false alarms "
+                f"{self.false_alarms / self.none_total:6.2%} ({self.false_alarms}/{self.none_total})")
+
+
+def classifier_confidences(model: Path, texts: Sequence[str]) -> List[float]:
+    """DIET's express_risk confidence for each text, as RiskGuard records it."""
+    import asyncio
+
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+
+    async def parse_all() -> List[float]:
+        out = []
+        for text in texts:
+            parsed = await agent.parse_message(text)
+            out.append(float((parsed.get("risk") or {}).get("classifier_confidence") or 0.0))
+        return out
+
+    return asyncio.run(parse_all())
+
+
+def threshold_table(items: Sequence[EvalItem], confidences: Sequence[float],
+                    thresholds: Sequence[float] = THRESHOLDS) -> List[ThresholdRow]:
+    """Recall and false alarms of `detector OR classifier >= t` for each t."""
+    from bot.safety import assess
+
+    detected = [assess(item.text).is_risk for item in items]
+    rows = []
+    for t in thresholds:
+        row = ThresholdRow(t, 0, 0, 0, 0, 0)
+        for item, det, conf in zip(items, detected, confidences):
+            flagged = det or conf >= t
+            if item.label == "risk":
+                row.risk_total += 1
+                row.caught += flagged
+                row.classifier_only += flagged and not det
+            else:
+                row.none_total += 1
+                row.false_alarms += flagged
+        rows.append(row)
+    return rows
+
+
 def rest_sender(base_url: str) -> Send:
     """A client for Rasa's REST channel: send(sender, message, metadata=None) -> replies."""
     def send(sender: str, message: str, metadata: Optional[Dict] = None) -> List[Dict]:
@@ -91,6 +150,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--set", default=str(DEFAULT_SET))
     parser.add_argument("--model", default=str(ROOT / "models" / "unknot.tar.gz"))
     parser.add_argument("--skip-bot", action="store_true", help="only the detector")
+    parser.add_argument("--thresholds", action="store_true",
+                        help="also print recall / false alarms for a range of RiskGuard diet_threshold values")
     args = parser.parse_args(argv)
     items = load_set(Path(args.set))
 
@@ -99,6 +160,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ok = detector.recall == 1.0
     if args.skip_bot:
         return 0 if ok else 1
+
+    if args.thresholds:
+        print("\nRiskGuard diet_threshold (detector OR classifier >= threshold), NLU only:", flush=True)
+        confidences = classifier_confidences(Path(args.model), [item.text for item in items])
+        for row in threshold_table(items, confidences):
+            print(row.format())
 
     from bot.launcher import Stack
 

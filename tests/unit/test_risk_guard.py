@@ -35,7 +35,7 @@ def test_classifier_alone_counts_above_the_threshold():
 def test_hyperbole_is_left_alone_and_recorded_as_none():
     message = parse("this back pain is killing me", intent="express_stress", confidence=0.9)
     assert message.get("intent")["name"] == "express_stress"
-    assert message.get("risk") == {"level": "none", "reasons": []}
+    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.0}
 
 
 def test_low_classifier_risk_below_threshold_is_not_forced():
@@ -43,3 +43,22 @@ def test_low_classifier_risk_below_threshold_is_not_forced():
                               [{"name": "ask_sleep", "confidence": 0.7}, {"name": "express_risk", "confidence": 0.2}],
                               "express_risk", 0.5)
     assert not decision["forced"]
+
+
+def test_classifier_risk_below_the_threshold_is_demoted_to_the_next_intent():
+    ranking = [{"name": "express_risk", "confidence": 0.48}, {"name": "ask_exercise", "confidence": 0.46}]
+    message = parse("i want to live an active life again", intent="express_risk", confidence=0.48, ranking=ranking)
+    assert message.get("intent")["name"] == "ask_exercise"
+    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.48}
+
+
+def test_demotion_falls_back_when_the_next_intent_is_unsure():
+    ranking = [{"name": "express_risk", "confidence": 0.48}, {"name": "ask_exercise", "confidence": 0.2}]
+    message = parse("my cat died", intent="express_risk", confidence=0.48, ranking=ranking)
+    assert message.get("intent") == {"name": "nlu_fallback", "confidence": CONFIG["fallback_threshold"]}
+
+
+def test_detector_risk_is_never_demoted_whatever_the_classifier_says():
+    ranking = [{"name": "express_risk", "confidence": 0.1}, {"name": "greet", "confidence": 0.9}]
+    message = parse("i don't see a way forward anymore", intent="greet", confidence=0.9, ranking=ranking)
+    assert message.get("intent") == {"name": "express_risk", "confidence": 1.0}
