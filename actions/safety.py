@@ -14,7 +14,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.crisis import crisis_messages, detect_region, risk_flag
+from bot.crisis import crisis_messages, detect_region, regional_lines_text, risk_flag
+from bot.safety.resources import region_from_text
 
 
 class ActionCrisisSupport(Action):
@@ -40,3 +41,23 @@ class ActionCrisisSupport(Action):
             SlotSet("risk_level", flag["level"]),
             SlotSet("risk_flags", flags),
         ]
+
+
+class ActionRegionalLines(Action):
+    """"I'm in Australia": the crisis lines for the place the person names.
+
+    Works at any point of the conversation (and inside the coping form, which
+    resumes afterwards); remembers the region for later crisis replies."""
+
+    def name(self) -> Text:
+        return "action_regional_lines"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        latest = tracker.latest_message or {}
+        region = region_from_text(latest.get("text"))
+        if region is None:
+            dispatcher.utter_message(response="utter_ask_region")
+            return []
+        dispatcher.utter_message(text=regional_lines_text(region, tracker.get_latest_input_channel()))
+        return [SlotSet("region", region)]

@@ -60,14 +60,19 @@ def tap_links(region_lines: resources.RegionLines) -> str:
     return ("Tap to " + " · ".join(links)) if links else ""
 
 
-def crisis_messages(region: Optional[str], level: str, channel: Optional[str] = None) -> List[Dict[str, Any]]:
-    """The messages after the default lines: regional lines, grounding, a plan, a question."""
+def regional_lines_text(region: Optional[str], channel: Optional[str] = None) -> str:
+    """"Lines for Australia: ..." with tap-to-call/text links where the channel renders them."""
     lines = resources.lines_for(region)
     text = f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"
     if channel in LINK_CHANNELS and tap_links(lines):
         text += "\n\n" + tap_links(lines)
+    return text
+
+
+def crisis_messages(region: Optional[str], level: str, channel: Optional[str] = None) -> List[Dict[str, Any]]:
+    """The messages after the default lines: regional lines, grounding, a plan, a question."""
     messages: List[Dict[str, Any]] = [
-        {"text": text},
+        {"text": regional_lines_text(region, channel)},
         {"response": "utter_crisis_grounding"},
         {"response": "utter_crisis_safety_plan"},
         {"response": "utter_crisis_ask_direct" if level == "high" else "utter_crisis_ask_possible"},

@@ -200,19 +200,29 @@ _NOT_BEFORE = r"(?<![a-z])"
 _NOT_AFTER = r"(?![a-z])"
 _REGION_PATTERNS: Tuple[Tuple[str, str], ...] = (
     # more specific names first; each must be a whole word
-    ("GB", r"northern ireland|n\. ireland"),
+    ("GB", r"northern ireland|n\. ireland|northern irish"),
     ("CA", r"british columbia|nova scotia|new brunswick|newfoundland|ontario|quebec|"
            r"alberta|manitoba|saskatchewan|toronto|vancouver|montreal|calgary|ottawa|"
-           r"winnipeg|canada"),
+           r"winnipeg|canada|canadian"),
     ("AU", r"new south wales|nsw|queensland|tasmania|sydney|melbourne|brisbane|adelaide|"
-           r"canberra|australia"),
+           r"canberra|australia|australian|aussie"),
     ("US", r"new york|new england|united states(?: of america)?|usa|u\.s\.a\.?|u\.s\.|"
-           r"the states|in the us|america|california|texas|florida|chicago|los angeles"),
-    ("IE", r"republic of ireland|ireland|eire|dublin|galway"),
+           r"the states|in the us|america|american|california|texas|florida|chicago|los angeles"),
+    ("IE", r"republic of ireland|ireland|irish|eire|dublin|galway"),
     ("GB", r"united kingdom|great britain|britain|uk|u\.k\.?|england|scotland|wales|"
-           r"london|manchester|glasgow|edinburgh|cardiff|belfast|liverpool|leeds"),
+           r"london|manchester|glasgow|edinburgh|cardiff|belfast|liverpool|leeds|british|"
+           r"english|scottish|welsh"),
+    # somewhere we have no lines for: the international list
+    ("INTL", r"new zealand|germany|france|spain|portugal|italy|netherlands|belgium|"
+             r"switzerland|austria|sweden|norway|denmark|finland|poland|india|pakistan|"
+             r"south africa|nigeria|kenya|singapore|hong kong|japan|china|philippines|"
+             r"mexico|brazil|argentina|overseas|abroad|another country|somewhere else|"
+             r"outside (?:the )?(?:us|usa|uk|states|america)"),
 )
+# "not in the US", "not from america": a place the person is *not* in
+_NEGATED_PLACE = re.compile(r"\b(?:not|n't) (?:in|from|living in) (?:the )?[a-z.]+")
 _NOT_US = re.compile(r"(south|latin|central|north)\s+america")
+_LOCATED = re.compile(r"\b(?:in|from|live in|living in|based in|for)(?: the)?\s+$")
 _COMPILED = tuple((code, re.compile(_NOT_BEFORE + f"(?:{rx})" + _NOT_AFTER))
                   for code, rx in _REGION_PATTERNS)
 
@@ -227,6 +237,7 @@ def region_from_text(text: Optional[str]) -> Optional[str]:
         return None
     lowered = text.lower().replace("\u2019", "'")
     lowered = _NOT_US.sub(" ", lowered)
+    lowered = _NEGATED_PLACE.sub(" ", lowered)
     found: List[Tuple[int, int, str]] = []
     taken: List[Tuple[int, int]] = []
     for code, rx in _COMPILED:
@@ -234,11 +245,13 @@ def region_from_text(text: Optional[str]) -> Optional[str]:
             if any(s < m.end() and m.start() < e for s, e in taken):
                 continue
             taken.append((m.start(), m.end()))
-            found.append((m.start(), -len(m.group(0)), code))
+            # "in australia" / "from canada" beats a bare mention ("those numbers are american")
+            located = _LOCATED.search(lowered[:m.start()]) is not None
+            found.append((not located, m.start(), -len(m.group(0)), code))
     if not found:
         return None
-    code = min(found)[2]
-    return code if code in supported_regions() else None
+    code = min(found)[3]
+    return code if code in supported_regions() or code == FALLBACK_REGION else None
 
 
 # ---------------------------------------------------------------- links and text

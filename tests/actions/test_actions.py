@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.coping import ActionCopingTips, ValidateCopingForm
 from actions.guide import ActionGuide, previous_bot_action
-from actions.safety import ActionCrisisSupport
+from actions.safety import ActionCrisisSupport, ActionRegionalLines
 from actions.support import ActionDefaultAskAffirmation, ActionRequestHuman
 from tests.actions.conftest import load_tracker
 
@@ -81,6 +81,33 @@ def test_crisis_support_gives_regional_lines_a_question_and_flags_the_turn(dispa
     flag = slots["risk_flags"][-1]
     assert flag["level"] == "high" and flag["reasons"] == ["passive_ideation"] and flag["time"]
     assert "text" not in flag  # no message text in the flag staff see in lists
+
+
+def said(text: str, channel: str = "rest"):
+    """A tracker whose last user message is `text`, sent over `channel`."""
+    tracker = load_tracker("risk_en_gb")
+    tracker.latest_message = {"text": text, "intent": {"name": "inform_region", "confidence": 0.9}, "entities": []}
+    tracker.events[1] = {**tracker.events[1], "text": text, "input_channel": channel}
+    return tracker
+
+
+def test_regional_lines_follow_where_the_person_says_they_are(dispatcher, domain):
+    events = run(ActionRegionalLines(), dispatcher, said("those numbers are american, i'm in australia"), domain)
+    text = dispatcher.messages[0]["text"]
+    assert "Lines for Australia" in text and "13 11 14" in text
+    assert "tel:131114" in text  # one tap on the web channels
+    assert events == [SlotSet("region", "AU")]
+
+
+def test_regional_lines_for_a_country_without_its_own_list_are_international(dispatcher, domain):
+    events = run(ActionRegionalLines(), dispatcher, said("i'm in germany"), domain)
+    assert "Lines for International" in dispatcher.messages[0]["text"]
+    assert events == [SlotSet("region", "INTL")]
+
+
+def test_regional_lines_ask_which_country_when_none_is_named(dispatcher, domain):
+    events = run(ActionRegionalLines(), dispatcher, said("what's the number where i am"), domain)
+    assert responses(dispatcher) == ["utter_ask_region"] and events == []
 
 
 def test_request_human_without_contact_is_honest(dispatcher, domain, monkeypatch):

@@ -237,3 +237,18 @@ def test_invalid_files_are_rejected_with_a_clear_error(tmp_path, bad, message):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CrisisLinesError, match="cannot read"):
         load_crisis_lines(tmp_path / "missing.yml")
+
+
+@pytest.mark.parametrize("text, region", [
+    ("im canadian", "CA"),
+    ("i'm irish", "IE"),
+    ("i'm northern irish", "GB"),
+    ("those numbers are american, i'm in australia", "AU"),   # where they are beats a bare mention
+    ("i'm an american living in the uk", "GB"),
+    ("i'm not in the us, i'm in the uk", "GB"),
+    ("i'm overseas, not in america", "INTL"),
+    ("i'm in new zealand", "INTL"),                          # no list of its own: international
+    ("i am not in the mood", None),
+])
+def test_region_from_what_the_person_says_later(text, region):
+    assert R.region_from_text(text) == region
