@@ -158,14 +158,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     detector = evaluate(items)
     print(format_report(detector, args.set))
     ok = detector.recall == 1.0
-    if args.skip_bot:
-        return 0 if ok else 1
-
     if args.thresholds:
         print("\nRiskGuard diet_threshold (detector OR classifier >= threshold), NLU only:", flush=True)
         confidences = classifier_confidences(Path(args.model), [item.text for item in items])
         for row in threshold_table(items, confidences):
             print(row.format())
+
+    if args.skip_bot:
+        return 0 if ok else 1
 
     from bot.launcher import Stack
 

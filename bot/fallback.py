@@ -34,14 +34,21 @@ INTENT_LABELS: Dict[str, str] = {
 }
 
 
+# Messages the bot does not understand are where a risk phrasing it has never seen
+# ends up, so the crisis lines are one tap away there.
+CRISIS_BUTTON = {"title": "Crisis lines", "payload": "/request_crisis_resources"}
+
+
 def affirmation_question(intent: Optional[str]) -> Tuple[str, List[Dict[str, str]]]:
     """The question and buttons for the first stage of the fallback."""
     label = INTENT_LABELS.get(intent or "")
     if label is None:
         return "Sorry, I'm not sure I understood. Could you say that another way?", [
             {"title": "Show the menu", "payload": "/show_menu"},
+            CRISIS_BUTTON,
         ]
     return f"Sorry, I'm not sure I understood. Did you mean: {label}?", [
         {"title": "Yes", "payload": f"/{intent}"},
         {"title": "No", "payload": "/deny"},
+        CRISIS_BUTTON,
     ]

@@ -4,7 +4,14 @@ from bot.fallback import INTENT_LABELS, affirmation_question
 def test_guess_is_asked_in_plain_words_with_yes_no_buttons():
     text, buttons = affirmation_question("ask_sleep")
     assert "sleep and back pain" in text
-    assert buttons == [{"title": "Yes", "payload": "/ask_sleep"}, {"title": "No", "payload": "/deny"}]
+    assert buttons[:2] == [{"title": "Yes", "payload": "/ask_sleep"}, {"title": "No", "payload": "/deny"}]
+
+
+def test_not_understood_keeps_the_crisis_lines_one_tap_away():
+    # unseen risk phrasings end up here: the lines must be one tap away
+    for guess in ("ask_sleep", None):
+        _, buttons = affirmation_question(guess)
+        assert {"title": "Crisis lines", "payload": "/request_crisis_resources"} in buttons
 
 
 def test_unknown_or_missing_guess_offers_the_menu():
