@@ -24,7 +24,7 @@ BUTTONS_PER_ROW = 1  # our titles are sentences ("Can stress cause back pain?"):
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\(([^()\s]+)\)")
 _BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.S)
-_WEB_URL = re.compile(r"https?://[^\s<>\"']+\Z")
+_WEB_URL = re.compile(r"https?://[^\s<>]+\Z")
 
 
 def utf16_len(text: str) -> int:
