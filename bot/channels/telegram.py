@@ -137,6 +137,7 @@ class Lanes:
         self.idle = idle
         self._queues: Dict[Any, asyncio.Queue] = {}
         self._tasks: set = set()
+        self._pending = 0
 
     def submit(self, key: Any, job: Callable[[], Awaitable[None]]) -> None:
         queue = self._queues.get(key)
@@ -145,6 +146,7 @@ class Lanes:
             task = asyncio.get_running_loop().create_task(self._drain(key, queue))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+        self._pending += 1
         queue.put_nowait(job)
 
     async def _drain(self, key: Any, queue: asyncio.Queue) -> None:
@@ -163,10 +165,11 @@ class Lanes:
             except Exception:  # one failed job must not stop the chat's later ones
                 logger.exception("Telegram %s job for a chat failed", self.name)
             finally:
+                self._pending -= 1
                 queue.task_done()
 
     def busy(self) -> bool:
-        return any(q.unfinished_tasks for q in self._queues.values())
+        return self._pending > 0
 
     async def join(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
