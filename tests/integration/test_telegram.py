@@ -263,3 +263,10 @@ def test_bad_bodies_with_the_right_secret_get_a_client_error(telegram):
         with pytest.raises(urllib.error.HTTPError) as error:
             urllib.request.urlopen(request, timeout=10)  # noqa: S310 (loopback)
         assert error.value.code == 400
+
+
+def test_make_run_prints_the_webhook_it_registered(telegram, stack):
+    from bot.channels.telegram_status import telegram_status_line
+
+    assert telegram_status_line(stack.settings) == \
+        f"Telegram: webhook registered at {telegram.api.webhook_url}"

@@ -149,3 +149,20 @@ def test_group_notice_at_most_once_per_interval_per_chat():
     notices = RecentNotices(interval=600, capacity=2)
     assert notices.due(-1, now=0) and not notices.due(-1, now=10) and notices.due(-1, now=601)
     assert notices.due(-2, now=0) and notices.due(-3, now=0) and len(notices._last) == 2
+
+
+def test_without_a_token_the_channel_is_off_and_make_run_says_so():
+    from bot.channels.telegram import TelegramInput
+    from bot.channels.telegram_status import telegram_status_line
+    from bot.settings import load_settings
+
+    assert not TelegramInput.from_credentials({"access_token": "", "secret_token": ""}).enabled
+    assert not TelegramInput.from_credentials(None).enabled
+    assert telegram_status_line(load_settings({})) == "Telegram: off (TELEGRAM_BOT_TOKEN not set)"
+
+
+def test_a_token_without_a_real_secret_is_refused():
+    from bot.channels.telegram import TelegramInput
+
+    with pytest.raises(ValueError):
+        TelegramInput.from_credentials({"access_token": "1:abc", "secret_token": "short"})
