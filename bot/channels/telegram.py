@@ -222,7 +222,13 @@ class TelegramBot:
         self.inbox = Lanes("inbox")
         self.outbox = Lanes("outbox")
         self._last_sent: "OrderedDict[int, float]" = OrderedDict()
+        self._background: set = set()  # asyncio keeps only weak references to tasks
         self.output = TelegramOutput(self)
+
+    def _spawn(self, coro: Awaitable[None]) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
 
     # ------------------------------------------------------------------ sending
     def enqueue_send(self, chat_id: int, params: Dict[str, Any]) -> None:
@@ -274,8 +280,7 @@ class TelegramBot:
                  group_notices: RecentNotices) -> None:
         if incoming.callback_query_id:
             # stop the button's spinner now, whatever the chat's queue is doing
-            asyncio.get_running_loop().create_task(
-                self._quietly("answerCallbackQuery", callback_query_id=incoming.callback_query_id))
+            self._spawn(self._quietly("answerCallbackQuery", callback_query_id=incoming.callback_query_id))
         if incoming.chat_id is None or incoming.kind == "ignore":
             return
         chat_id = incoming.chat_id
@@ -296,7 +301,7 @@ class TelegramBot:
     async def _handle(self, incoming: Incoming, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         chat_id = incoming.chat_id
         assert chat_id is not None
-        asyncio.get_running_loop().create_task(self._quietly("sendChatAction", chat_id=chat_id, action="typing"))
+        self._spawn(self._quietly("sendChatAction", chat_id=chat_id, action="typing"))
         message = UserMessage(incoming.text, self.output, str(chat_id), input_channel=TelegramOutput.name(),
                               metadata=incoming.metadata or None)
         try:
@@ -382,7 +387,7 @@ class TelegramInput(InputChannel):
                 None, lambda: SqlUpdateLog(self.database_url, bot_id_from_token(self.access_token)))
         else:
             self.updates = MemoryUpdateLog()
-        loop.create_task(self._register_webhook())
+        self.bot._spawn(self._register_webhook())
 
     async def _register_webhook(self) -> None:
         assert self.bot is not None

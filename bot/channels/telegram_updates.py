@@ -184,10 +184,13 @@ class SqlUpdateLog:
         from bot.tracker_store import url_to_kwargs
 
         url_to_kwargs(db_url)  # creates the folder of a SQLite file, like the tracker store
+        url = sa.engine.make_url(db_url)
+        # `login_db` is for the tracker store (it creates the database); not a driver option
+        url = url.difference_update_query(["login_db"])
         kwargs: Dict[str, Any] = {"pool_pre_ping": True}
-        if db_url.startswith("sqlite"):
+        if url.drivername.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 30}
-        self.engine = sa.create_engine(db_url, **kwargs)
+        self.engine = sa.create_engine(url, **kwargs)
         self.bot_id = bot_id
         self.keep = keep
         metadata = sa.MetaData()
