@@ -84,6 +84,9 @@ def _run(args: argparse.Namespace) -> int:
     except RuntimeError as error:
         print(f"Could not start Unknot: {error}", file=sys.stderr)
         return 1
+    from bot.channels.telegram_status import telegram_status_line
+
+    print(telegram_status_line(settings), flush=True)
     _print_how_to_chat(settings.host, settings.rasa_port)
     try:
         while not stopping["now"]:

@@ -16,6 +16,7 @@ import yaml
 from bot.eval_safety import rest_sender
 from bot.launcher import Stack, child_env
 from bot.settings import ROOT, load_settings
+from tests.fakes.telegram_api import FakeTelegramApi
 
 TEST_DIR = ROOT / "var" / "test"
 TEST_MODEL = TEST_DIR / "models" / "unknot-test.tar.gz"
@@ -85,11 +86,18 @@ class Chat:
 
 
 @pytest.fixture(scope="session")
-def stack(test_model):
+def telegram_api():
+    """The fake Telegram Bot API (loopback, free port); the stack's Telegram channel talks to it."""
+    with FakeTelegramApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def stack(test_model, telegram_api):
     db = TEST_DIR / "unknot-test.db"
     if db.exists():
         db.unlink()
-    running = Stack(test_settings(), test_model, log_dir=TEST_DIR / "log")
+    running = Stack(test_settings(**telegram_api.settings_env()), test_model, log_dir=TEST_DIR / "log")
     running.start()
     yield running
     running.stop()

@@ -54,3 +54,13 @@ def test_sqlite_keeps_a_conversation_across_store_instances(tmp_path, domain):
 @pytest.mark.slow
 def test_postgresql_keeps_a_conversation_across_store_instances(postgres_url, domain):
     round_trip(postgres_url, domain)
+
+
+@pytest.mark.slow
+def test_postgresql_keeps_telegram_update_ids_for_every_replica(postgres_url, domain):
+    from bot.channels.telegram_updates import SqlUpdateLog
+
+    UrlSQLTrackerStore(domain=domain, db_url=postgres_url)  # creates the database, as Rasa does on start
+    one, two = SqlUpdateLog(postgres_url, bot_id=7), SqlUpdateLog(postgres_url, bot_id=7)
+    assert one.first_time(9001)
+    assert not two.first_time(9001)  # a second replica (or a restart) sees Telegram's retry as a duplicate

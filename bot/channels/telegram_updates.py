@@ -1,0 +1,246 @@
+"""Reading Telegram updates, as plain functions: is it really Telegram, have we
+seen it before, and what did the person send.
+
+Kept free of Rasa and of the network so every rule here is unit-tested.
+"""
+from __future__ import annotations
+
+import hmac
+import logging
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, Mapping, Optional
+
+logger = logging.getLogger(__name__)
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+def secret_matches(received: Optional[str], expected: str) -> bool:
+    """Constant-time comparison of the webhook secret header. An empty expected
+    secret never matches (the channel must not run unauthenticated)."""
+    if not expected or received is None:
+        return False
+    return hmac.compare_digest(received.encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
+
+
+# ----------------------------------------------------------------- what was sent
+# Bot commands map onto intents directly: the safety path (/crisis) and the
+# first contact (/start) must not depend on how the classifier reads "/start".
+COMMANDS = {
+    "start": "/greet",
+    "help": "/show_menu",
+    "menu": "/show_menu",
+    "crisis": "/request_crisis_resources",
+    "sos": "/request_crisis_resources",
+}
+
+MEDIA_KINDS = ("voice", "audio", "video_note", "photo", "video", "animation", "sticker", "document",
+               "location", "venue", "contact", "poll", "dice")
+
+CRISIS_HINT = 'If you are struggling or thinking of hurting yourself, type "crisis" (or /crisis) and I will show you crisis lines straight away.'
+
+MEDIA_REPLIES = {
+    "voice": ("I can't listen to voice messages, sorry: I can only read text. Could you type what you "
+              "wanted to say? " + CRISIS_HINT + " In an emergency, call your local emergency number "
+              "(911, 999, 112, 000)."),
+    "video_note": ("I can't watch or listen to video messages, sorry: I can only read text. Could you "
+                   "type what you wanted to say? " + CRISIS_HINT),
+    "location": ("Thank you, but I can't use locations: I can only read text. If you'd like crisis "
+                 "lines for your country, just tell me where you are, for example \"I'm in the UK\"."),
+}
+MEDIA_REPLIES["audio"] = MEDIA_REPLIES["voice"]
+MEDIA_REPLIES["venue"] = MEDIA_REPLIES["location"]
+DEFAULT_MEDIA_REPLY = ("Thanks for sending that. I can only read text, so I can't see photos, stickers "
+                       "or files. Could you tell me in words? " + CRISIS_HINT)
+CAPTION_NOTE = "(I can't see what you attached, so I read only the words you wrote with it.)"
+GROUP_REPLY = ("Hi! I'm Unknot, a support assistant for stress and back pain. I only work in private chats, "
+               "so I don't read or keep messages in groups. Please message me directly. If someone is in "
+               "danger, call the local emergency number (911, 999, 112, 000).")
+
+
+def command_text(text: str) -> str:
+    """What a typed message means to Rasa.
+
+    Known bot commands ("/start", "/help@unknot_bot", "/crisis") become their intent.
+    Any other text starting with "/" loses the slash: typed text must not inject intents
+    and slot values ('/inform{"pain_severity": 0}') the way a button payload may."""
+    stripped = text.strip()
+    if not stripped.startswith("/"):
+        return text
+    command = stripped[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(stripped) > 1 else ""
+    if command in COMMANDS:
+        return COMMANDS[command]
+    return stripped.lstrip("/").strip() or stripped
+
+
+@dataclass
+class Incoming:
+    """One update, reduced to what the bot acts on."""
+
+    kind: str  # "text" | "button" | "media" | "group" | "ignore"
+    chat_id: Optional[int] = None
+    text: str = ""  # what goes to Rasa
+    reply: str = ""  # what the connector itself answers (media, groups)
+    callback_query_id: Optional[str] = None
+    metadata: Dict[str, Any] = field(default_factory=dict)
+
+
+def _metadata(user: Mapping[str, Any], **extra: Any) -> Dict[str, Any]:
+    """Only what the bot needs goes into the tracker store: the client's language (for the
+    crisis-line region) and how the message arrived. No names, no usernames, no user ids."""
+    data: Dict[str, Any] = {}
+    language = user.get("language_code") if isinstance(user, Mapping) else None
+    if isinstance(language, str) and language:
+        data["language_code"] = language[:35]
+    data.update({k: v for k, v in extra.items() if v})
+    return data
+
+
+def _chat(message: Mapping[str, Any]) -> Mapping[str, Any]:
+    chat = message.get("chat")
+    return chat if isinstance(chat, Mapping) else {}
+
+
+def parse_update(update: Mapping[str, Any]) -> Incoming:
+    """Classify one update from the Bot API."""
+    query = update.get("callback_query")
+    if isinstance(query, Mapping):
+        message = query.get("message") if isinstance(query.get("message"), Mapping) else {}
+        chat = _chat(message)
+        user = query.get("from") if isinstance(query.get("from"), Mapping) else {}
+        chat_id = chat.get("id", user.get("id"))
+        if chat.get("type", "private") != "private":
+            return Incoming("group", chat_id=chat_id, reply=GROUP_REPLY, callback_query_id=str(query.get("id")))
+        data = query.get("data")
+        return Incoming("button", chat_id=chat_id, text=data if isinstance(data, str) else "",
+                        callback_query_id=str(query.get("id")), metadata=_metadata(user, button=True))
+
+    edited = "edited_message" in update and "message" not in update
+    message = update.get("edited_message") if edited else update.get("message")
+    if not isinstance(message, Mapping):
+        # channel posts, member updates, inline queries ...: nothing for the bot to answer
+        return Incoming("ignore")
+    chat = _chat(message)
+    chat_id = chat.get("id")
+    if not isinstance(chat_id, int):
+        return Incoming("ignore")
+    user = message.get("from") if isinstance(message.get("from"), Mapping) else {}
+    if chat.get("type") != "private":
+        if edited:
+            return Incoming("ignore")  # the group was told once already
+        return Incoming("group", chat_id=chat_id, reply=GROUP_REPLY)
+
+    text = message.get("text")
+    if isinstance(text, str) and text.strip():
+        return Incoming("text", chat_id=chat_id, text=command_text(text),
+                        metadata=_metadata(user, edited=edited, command=text.strip().split()[0]
+                                           if text.strip().startswith("/") else None))
+    kind = next((k for k in MEDIA_KINDS if k in message), "other")
+    caption = message.get("caption")
+    if isinstance(caption, str) and caption.strip():
+        # the words go to Rasa (a caption can carry risk), the note follows the answer
+        return Incoming("text", chat_id=chat_id, text=command_text(caption), reply=CAPTION_NOTE,
+                        metadata=_metadata(user, edited=edited, attachment=kind))
+    return Incoming("media", chat_id=chat_id, reply=MEDIA_REPLIES.get(kind, DEFAULT_MEDIA_REPLY),
+                    metadata={"attachment": kind})
+
+
+# ----------------------------------------------------------------- seen before?
+class MemoryUpdateLog:
+    """The update_ids of the last `capacity` updates, in memory (bounded)."""
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._seen: "OrderedDict[int, None]" = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, update_id: int) -> bool:
+        with self._lock:
+            if update_id in self._seen:
+                self._seen.move_to_end(update_id)
+                return False
+            self._seen[update_id] = None
+            while len(self._seen) > self.capacity:
+                self._seen.popitem(last=False)
+            return True
+
+
+class SqlUpdateLog:
+    """update_ids in a small table next to the tracker store (same DATABASE_URL).
+
+    The primary key makes "insert or find it was already there" one atomic step, so two
+    Rasa replicas, or one restarted after Telegram retried, never both process an update.
+    Rows older than `keep` are pruned now and then: Telegram stops retrying after 24 hours."""
+
+    TABLE = "telegram_updates"
+
+    def __init__(self, db_url: str, bot_id: int, keep: timedelta = timedelta(days=2)) -> None:
+        import sqlalchemy as sa
+
+        from bot.tracker_store import url_to_kwargs
+
+        url_to_kwargs(db_url)  # creates the folder of a SQLite file, like the tracker store
+        url = sa.engine.make_url(db_url)
+        # `login_db` is for the tracker store (it creates the database); not a driver option
+        url = url.difference_update_query(["login_db"])
+        kwargs: Dict[str, Any] = {"pool_pre_ping": True}
+        if url.drivername.startswith("sqlite"):
+            kwargs["connect_args"] = {"timeout": 30}
+        self.engine = sa.create_engine(url, **kwargs)
+        self.bot_id = bot_id
+        self.keep = keep
+        metadata = sa.MetaData()
+        self.table = sa.Table(
+            self.TABLE, metadata,
+            sa.Column("bot_id", sa.BigInteger, primary_key=True, autoincrement=False),
+            sa.Column("update_id", sa.BigInteger, primary_key=True, autoincrement=False),
+            sa.Column("received_at", sa.DateTime, nullable=False, index=True),
+        )
+        metadata.create_all(self.engine, checkfirst=True)
+        self._inserts = 0
+        self._sa = sa
+
+    def first_time(self, update_id: int) -> bool:
+        now = datetime.now(timezone.utc).replace(tzinfo=None)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(self.table.insert().values(bot_id=self.bot_id, update_id=update_id, received_at=now))
+        except self._sa.exc.IntegrityError:
+            return False
+        self._inserts += 1
+        if self._inserts % 500 == 1:
+            self.prune(now - self.keep)
+        return True
+
+    def prune(self, before: datetime) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(self.table.delete().where(self.table.c.received_at < before))
+            return result.rowcount or 0
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class RecentNotices:
+    """At most one group notice per chat per `interval` seconds (bounded memory), so a busy
+    group that mentions the bot is not flooded with the same sentence."""
+
+    def __init__(self, interval: float = 600.0, capacity: int = 10_000) -> None:
+        self.interval = interval
+        self.capacity = capacity
+        self._last: "OrderedDict[int, float]" = OrderedDict()
+
+    def due(self, chat_id: int, now: Optional[float] = None) -> bool:
+        now = time.monotonic() if now is None else now
+        last = self._last.get(chat_id)
+        if last is not None and now - last < self.interval:
+            return False
+        self._last[chat_id] = now
+        self._last.move_to_end(chat_id)
+        while len(self._last) > self.capacity:
+            self._last.popitem(last=False)
+        return True
