@@ -1,7 +1,7 @@
 """Mask personal identifiers in conversation text before staff see or export it.
 
 What is masked: e-mail addresses (also "name at gmail dot com"), the query
-string and fragment of URLs, IP addresses, card-like numbers (13-19 digits),
+string and fragment of URLs, IP addresses, card numbers (13-19 digits passing the Luhn check; other runs of 16+ digits too),
 US SSNs and UK National Insurance numbers, phone numbers (7-15 digits), UK
 postcodes and US ZIP+4 codes. Deliberately kept: short numbers people use about
 their pain ("7/10", "3 weeks", "2 years"), dates and times.
@@ -48,6 +48,24 @@ def _phone(match: "re.Match[str]", keep: FrozenSet[str]) -> str:
     return "[phone]"
 
 
+def luhn_ok(number: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(number)):
+        d = int(ch) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
+def _card(match: "re.Match[str]", keep: FrozenSet[str]) -> str:
+    found = digits(match.group(0))
+    if found in keep:
+        return match.group(0)
+    if luhn_ok(found):
+        return "[card]"
+    # Not a card number: up to 15 digits is left to the phone rule, longer is masked.
+    return "[number]" if len(found) > 15 else match.group(0)
+
+
 def mask(text: str, keep: FrozenSet[str] = frozenset()) -> str:
     """Return `text` with identifiers replaced by [email], [phone], ... placeholders.
     `keep`: digit strings of published numbers (crisis lines) left as they are."""
@@ -58,7 +76,7 @@ def mask(text: str, keep: FrozenSet[str] = frozenset()) -> str:
     text = EMAIL_SPELLED.sub("[email]", text)
     text = IPV4.sub("[ip]", text)
     text = SSN.sub("[id]", text)
-    text = CARD.sub(lambda m: m.group(0) if digits(m.group(0)) in keep else "[card]", text)
+    text = CARD.sub(lambda m: _card(m, keep), text)
     text = UK_NINO.sub("[id]", text)
     text = ZIP4.sub("[postcode]", text)
     text = PHONE.sub(lambda m: _phone(m, keep), text)
