@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.settings import ROOT
-from bot.web.staff import db, queries
+from bot.web.staff import db, queries, summary
 from bot.web.staff import create_staff_app
 from tests.staff.conftest import (OLD_DAYS, PII_EMAIL, PII_PHONE, XSS, app_settings, csrf, login, make_client)
 
@@ -52,6 +52,7 @@ def pseudo(sender):
 
 
 def cid_of(engine, sender) -> int:
+    summary.refresh(engine)  # what every staff request does first
     with engine.connect() as conn:
         return conn.execute(sa.select(db.conversations.c.id).where(db.conversations.c.sender_id == sender)).scalar()
 
@@ -156,7 +157,7 @@ def test_transcript_shows_each_message_with_intent_confidence_replies_actions_sl
     risk = users[1]
     assert risk["intent"] == "express_risk" and risk["confidence"] == 1.0 and risk["risk_level"] == "high"
     # both sources: the NLU risk guard and action_crisis_support's slots
-    assert risk["flag_sources"] == ["action", "nlu"]
+    assert sorted(risk["flag_sources"]) == ["action", "nlu"]
     after = data["events"][kinds.index("user", kinds.index("user") + 1):]
     assert [e["name"] for e in after if e["kind"] == "action"][:2] == ["utter_crisis_lines", "action_crisis_support"]
     assert any(e["kind"] == "bot" and "988" in e["text"] for e in after)
@@ -270,8 +271,8 @@ def test_send_to_training_data_exports_valid_rasa_nlu_yaml(reviewer, engine, sen
     cid = cid_of(engine, senders["fallback"])
     events = [e for e in reviewer.get(f"/staff/api/conversations/{cid}").json()["events"] if e["kind"] == "user"]
     token = csrf(reviewer)
-    form = [("csrf_token", token)] + [("pick", str(e["id"])) for e in events] + \
-           [(f"intent_{events[0]['id']}", "out_of_scope"), (f"intent_{events[1]['id']}", "express_stress")]
+    form = {"csrf_token": token, "pick": [str(e["id"]) for e in events],
+            f"intent_{events[0]['id']}": "out_of_scope", f"intent_{events[1]['id']}": "express_stress"}
     response = reviewer.post(f"/staff/conversations/{cid}/training", data=form)
     assert response.status_code == 200 and "attachment" in response.headers["content-disposition"]
     data = RasaYAMLReader().reads(response.text)

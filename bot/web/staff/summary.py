@@ -219,7 +219,7 @@ def _event_rows(conn, sender_ids: Sequence[str]):
     query = (sa.select(e.c.id, e.c.sender_id, e.c.type_name, e.c.timestamp, e.c.intent_name, e.c.action_name,
                        e.c.data)
              .where(e.c.sender_id.in_(sender_ids)).order_by(e.c.sender_id, e.c.id))
-    return conn.execution_options(stream_results=True).execute(query).mappings()
+    return conn.execute(query.execution_options(stream_results=True)).mappings()
 
 
 def _store(conn, result: Dict[str, Any]) -> None:
