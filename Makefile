@@ -75,3 +75,11 @@ lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 
 clean: ## remove generated files (venv, models, var/)
 	rm -rf $(VENV) models var results .pytest_cache
+
+.PHONY: staff-user retention
+staff-user: setup ## create a staff review account: make staff-user NAME=alex ROLE=reviewer|admin
+	@test -n "$(NAME)" || { echo "usage: make staff-user NAME=alex [ROLE=reviewer|admin]"; exit 2; }
+	$(PY) -m bot staff-user add "$(NAME)" --role "$(or $(ROLE),reviewer)"
+
+retention: setup ## delete conversations older than RETENTION_DAYS (events + staff tables)
+	$(PY) -m bot retention

@@ -5,6 +5,8 @@
   actions       run the action server on UNKNOT_HOST:ACTION_PORT
   run           start the action server and the Rasa server, wait until both answer
   shell         start the action server and chat in this terminal
+  staff-user    create / change staff review accounts (bot/web/staff)
+  retention     delete conversations older than RETENTION_DAYS
 """
 from __future__ import annotations
 
@@ -135,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
         p = sub.add_parser(name)
         p.add_argument("--model", default=str(DEFAULT_MODEL))
         p.set_defaults(func=func)
+    from bot.web.staff.cli import add_staff_commands
+    add_staff_commands(sub)
     return parser
 
 

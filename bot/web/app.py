@@ -10,10 +10,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from bot.settings import Settings
 from bot.web.security import SecurityHeadersMiddleware
+from bot.web.staff import create_staff_app
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -22,6 +23,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 def create_app(settings: Settings) -> Starlette:
     routes = [Route("/healthz", healthz)]
+    routes.append(Mount("/staff", app=create_staff_app(settings)))  # staff review (bot/web/staff)
     app = Starlette(routes=routes, middleware=[
         Middleware(SecurityHeadersMiddleware, connect_src=[settings.rasa_url, settings.rasa_url.replace("http", "ws", 1)]),
     ])

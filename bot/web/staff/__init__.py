@@ -1,0 +1,52 @@
+"""Staff review of conversation logs, mounted at /staff by bot/web/app.py.
+
+Clinic staff log in (accounts from `python -m bot staff-user add`), work through
+the queue (risk-flagged conversations first, then the ones the bot did not
+understand), read transcripts with identifiers masked, mark them reviewed, tag
+them, keep private notes, export training examples, see the dashboard and
+export filtered sets. It reads Rasa's `events` table and owns the `staff_*`
+tables in the same database.
+"""
+from __future__ import annotations
+
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from bot.settings import Settings
+from bot.web.staff.routes import HERE, StaffSite
+
+
+def staff_routes(site: StaffSite):
+    r = site.route
+    return [
+        Route("/login", r(site.login, public=True), methods=["GET", "POST"], name="staff_login"),
+        Route("/logout", r(site.logout), methods=["POST"]),
+        Route("/", r(site.queue_page), name="staff_queue"),
+        Route("/conversations", r(site.list_page)),
+        Route("/conversations/{cid:int}", r(site.conversation_page)),
+        Route("/conversations/{cid:int}/review", r(site.review), methods=["POST"]),
+        Route("/conversations/{cid:int}/tags", r(site.tags), methods=["POST"]),
+        Route("/conversations/{cid:int}/notes", r(site.note), methods=["POST"]),
+        Route("/conversations/{cid:int}/training", r(site.training), methods=["POST"]),
+        Route("/conversations/{cid:int}/unmask", r(site.unmask, role="admin"), methods=["POST"]),
+        Route("/dashboard", r(site.dashboard_page)),
+        Route("/export.csv", r(lambda ctx: site.export(ctx, "csv"))),
+        Route("/export.json", r(lambda ctx: site.export(ctx, "json"))),
+        Route("/admin/audit", r(site.audit_page, role="admin")),
+        Route("/admin/users", r(site.users_page, role="admin")),
+        Route("/api/me", r(site.api_me, api=True)),
+        Route("/api/queue", r(site.api_queue, api=True)),
+        Route("/api/conversations", r(site.api_list, api=True)),
+        Route("/api/conversations/{cid:int}", r(site.api_conversation, api=True)),
+        Route("/api/conversations/{cid:int}/review", r(site.api_review, api=True), methods=["POST"]),
+        Route("/api/dashboard", r(site.api_dashboard, api=True)),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="staff_static"),
+    ]
+
+
+def create_staff_app(settings: Settings) -> Starlette:
+    site = StaffSite(settings)
+    app = Starlette(routes=staff_routes(site))
+    app.state.staff = site
+    return app

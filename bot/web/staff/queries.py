@@ -1,0 +1,361 @@
+"""What the staff pages and API show: the queue, the filtered list, one
+conversation, review work, the dashboard figures and exports.
+
+Everything reads the summary tables (kept fresh by summary.refresh) and the
+events of one conversation at a time; personal identifiers are masked here,
+before anything reaches a template, the JSON API or an export.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import io
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Dict, FrozenSet, List, Optional
+
+import sqlalchemy as sa
+
+from bot.web.staff import db
+from bot.web.staff.masking import mask
+from bot.web.staff.summary import conversation_rows, day_of, walk
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+MAX_EXPORT = 5000
+TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,31}$")
+
+
+def pseudonym(key: str, sender_id: str) -> str:
+    """A stable stand-in for the sender id (a Telegram chat id is personal data)."""
+    return "c-" + hmac.new(key.encode(), sender_id.encode(), hashlib.sha256).hexdigest()[:10]
+
+
+def iso(ts: Optional[float]) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).strftime("%Y-%m-%d %H:%M UTC") if ts else ""
+
+
+@dataclass
+class Filters:
+    date_from: str = ""   # yyyy-mm-dd, on the conversation's last activity
+    date_to: str = ""
+    channel: str = ""
+    flagged: str = ""     # "", "yes", "no"
+    reviewed: str = ""    # "", "yes", "no"
+    low_confidence: str = ""
+    intent: str = ""
+    q: str = ""
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    errors: List[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params) -> "Filters":
+        f = cls()
+        for name in ("date_from", "date_to", "channel", "flagged", "reviewed", "low_confidence", "intent", "q"):
+            setattr(f, name, (params.get(name) or "").strip()[:200])
+        for name in ("date_from", "date_to"):
+            value = getattr(f, name)
+            if value:
+                try:
+                    datetime.strptime(value, "%Y-%m-%d")
+                except ValueError:
+                    f.errors.append(f"{name.replace('_', ' ')} must be a date like 2025-01-31")
+                    setattr(f, name, "")
+        for name in ("flagged", "reviewed", "low_confidence"):
+            if getattr(f, name) not in ("", "yes", "no"):
+                setattr(f, name, "")
+        try:
+            f.page = max(1, int(params.get("page") or 1))
+        except ValueError:
+            f.page = 1
+        try:
+            f.per_page = min(MAX_PAGE_SIZE, max(1, int(params.get("per_page") or PAGE_SIZE)))
+        except ValueError:
+            f.per_page = PAGE_SIZE
+        return f
+
+    def query_string(self, **changes) -> str:
+        from urllib.parse import urlencode
+        values = {k: getattr(self, k) for k in ("date_from", "date_to", "channel", "flagged", "reviewed",
+                                                "low_confidence", "intent", "q")}
+        values["page"] = self.page
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _base_query():
+    c, r = db.conversations, db.reviews
+    reviewed = sa.func.coalesce(r.c.reviewed, sa.false())
+    columns = [c.c.id, c.c.sender_id, c.c.first_ts, c.c.last_ts, c.c.channel, c.c.n_user, c.c.n_lowconf,
+               c.c.flagged, c.c.risk_level, c.c.risk_reasons, c.c.risk_time, c.c.low_confidence, c.c.intents,
+               reviewed.label("reviewed"), r.c.reviewed_by, r.c.reviewed_at, r.c.tags]
+    return sa.select(*columns).select_from(c.outerjoin(r, r.c.sender_id == c.c.sender_id)), reviewed
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _apply(query, reviewed, f: Filters):
+    c = db.conversations
+    if f.date_from:
+        start = datetime.strptime(f.date_from, "%Y-%m-%d").replace(tzinfo=timezone.utc).timestamp()
+        query = query.where(c.c.last_ts >= start)
+    if f.date_to:
+        end = (datetime.strptime(f.date_to, "%Y-%m-%d").replace(tzinfo=timezone.utc) + timedelta(days=1)).timestamp()
+        query = query.where(c.c.first_ts < end)
+    if f.channel:
+        query = query.where(c.c.channel == f.channel)
+    if f.flagged:
+        query = query.where(c.c.flagged == (f.flagged == "yes"))
+    if f.low_confidence:
+        query = query.where(c.c.low_confidence == (f.low_confidence == "yes"))
+    if f.reviewed:
+        query = query.where(reviewed == (f.reviewed == "yes"))
+    if f.intent:
+        query = query.where(c.c.intents.like(f"%,{_like_escape(f.intent)},%", escape="\\"))
+    if f.q:
+        query = query.where(c.c.search_text.like(f"%{_like_escape(f.q.lower())}%", escape="\\"))
+    return query
+
+
+def _row(key: str, r) -> Dict[str, Any]:
+    return {
+        "id": r["id"], "conversation": pseudonym(key, r["sender_id"]), "channel": r["channel"] or "",
+        "first": iso(r["first_ts"]), "last": iso(r["last_ts"]), "last_ts": r["last_ts"],
+        "messages": r["n_user"], "low_confidence_turns": r["n_lowconf"], "flagged": bool(r["flagged"]),
+        "risk_level": r["risk_level"] or "", "risk_reasons": json.loads(r["risk_reasons"] or "[]"),
+        "risk_time": iso(r["risk_time"]), "low_confidence": bool(r["low_confidence"]),
+        "intents": [i for i in (r["intents"] or "").split(",") if i],
+        "reviewed": bool(r["reviewed"]), "reviewed_by": r["reviewed_by"] or "", "reviewed_at": iso(r["reviewed_at"]),
+        "tags": [t for t in (r["tags"] or "").split(",") if t],
+    }
+
+
+def list_conversations(conn, key: str, f: Filters) -> Dict[str, Any]:
+    query, reviewed = _base_query()
+    query = _apply(query, reviewed, f)
+    count = conn.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar() or 0
+    c = db.conversations
+    rows = conn.execute(query.order_by(c.c.last_ts.desc(), c.c.id.desc())
+                        .limit(f.per_page).offset((f.page - 1) * f.per_page)).mappings()
+    return {"data": [_row(key, r) for r in rows], "count": count, "page": f.page, "per_page": f.per_page,
+            "pages": max(1, -(-count // f.per_page))}
+
+
+def queue(conn, key: str, limit: int = 50) -> Dict[str, Any]:
+    """Unreviewed work, most urgent first: risk-flagged (high before possible,
+    newest flag first), then low-confidence (newest first)."""
+    c = db.conversations
+    query, reviewed = _base_query()
+    level_rank = sa.case((c.c.risk_level == "high", 2), (c.c.risk_level == "possible", 1), else_=0)
+    flagged = conn.execute(query.where(c.c.flagged == sa.true(), reviewed == sa.false())
+                           .order_by(level_rank.desc(), c.c.risk_time.desc(), c.c.id.desc()).limit(limit)).mappings()
+    flagged = [_row(key, r) for r in flagged]
+    low = conn.execute(query.where(c.c.flagged == sa.false(), c.c.low_confidence == sa.true(), reviewed == sa.false())
+                       .order_by(c.c.last_ts.desc(), c.c.id.desc()).limit(limit)).mappings()
+    return {"flagged": flagged, "low_confidence": [_row(key, r) for r in low],
+            "counts": counts(conn)}
+
+
+def counts(conn) -> Dict[str, int]:
+    c, r = db.conversations, db.reviews
+    reviewed = sa.func.coalesce(r.c.reviewed, sa.false())
+    base = sa.select(sa.func.count()).select_from(c.outerjoin(r, r.c.sender_id == c.c.sender_id))
+    return {
+        "unreviewed_flagged": conn.execute(base.where(c.c.flagged == sa.true(), reviewed == sa.false())).scalar() or 0,
+        "unreviewed_low_confidence": conn.execute(base.where(c.c.flagged == sa.false(), c.c.low_confidence == sa.true(),
+                                                             reviewed == sa.false())).scalar() or 0,
+        "total": conn.execute(sa.select(sa.func.count()).select_from(c)).scalar() or 0,
+    }
+
+
+def channels(conn) -> List[str]:
+    c = db.conversations
+    return [r[0] for r in conn.execute(sa.select(c.c.channel).where(c.c.channel.isnot(None)).distinct()
+                                       .order_by(c.c.channel))]
+
+
+def conversation_by_id(conn, cid: int) -> Optional[Dict[str, Any]]:
+    query, _ = _base_query()
+    row = conn.execute(query.where(db.conversations.c.id == cid)).mappings().first()
+    return dict(row) if row else None
+
+
+def _mask_value(value: Any, masked: bool) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return mask(text) if masked else text
+
+
+def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep: FrozenSet[str]) -> List[Dict[str, Any]]:
+    """The events in order, ready to show: masked unless `masked` is False.
+    Rasa's bookkeeping (action_listen, replayed slots) is left out."""
+    items = []
+    for item in walk(rows, threshold)["items"]:
+        kind, out = item["kind"], {"id": item["id"], "kind": item["kind"], "time": iso(item["ts"])}
+        if kind == "user":
+            turn = item["turn"]
+            out.update(text=mask(item["text"]) if masked else item["text"], intent=item["intent"] or "",
+                       confidence=item["confidence"], channel=item["channel"] or "",
+                       flagged=turn.flagged, risk_level=turn.level or "", risk_reasons=turn.reasons,
+                       flag_sources=turn.sources, low_confidence=turn.low_confidence)
+        elif kind == "bot":
+            out.update(text=mask(item["text"], keep) if masked else item["text"],
+                       buttons=[mask(b or "", keep) if masked else (b or "") for b in item["buttons"]])
+        elif kind == "action":
+            if item["name"] == "action_listen":
+                continue
+            out.update(name=item["name"] or "", policy=item.get("policy") or "",
+                       confidence=item.get("confidence"))
+        elif kind == "slot":
+            if item["replayed"]:
+                continue
+            out.update(name=item["name"] or "", value=_mask_value(item["value"], masked))
+        else:
+            out.update(name=item.get("name") or kind)
+        items.append(out)
+    return items
+
+
+def load_transcript(conn, sender_id: str, threshold: float, masked: bool, keep: FrozenSet[str]):
+    return transcript(conversation_rows(conn, sender_id), threshold, masked, keep)
+
+
+# --- review work -----------------------------------------------------------
+
+def set_reviewed(conn, sender_id: str, reviewed: bool, username: str) -> None:
+    r = db.reviews
+    values = {"reviewed": reviewed, "reviewed_by": username if reviewed else None,
+              "reviewed_at": time.time() if reviewed else None}
+    if not conn.execute(r.update().where(r.c.sender_id == sender_id).values(**values)).rowcount:
+        conn.execute(r.insert().values(sender_id=sender_id, tags="", **values))
+
+
+def parse_tags(raw: str) -> List[str]:
+    tags = []
+    for tag in (raw or "").split(","):
+        tag = " ".join(tag.strip().lower().split())
+        if tag and TAG.match(tag) and tag not in tags:
+            tags.append(tag)
+    return tags[:20]
+
+
+def set_tags(conn, sender_id: str, tags: List[str]) -> None:
+    r = db.reviews
+    value = "," + ",".join(tags) + "," if tags else ""
+    if not conn.execute(r.update().where(r.c.sender_id == sender_id).values(tags=value)).rowcount:
+        conn.execute(r.insert().values(sender_id=sender_id, reviewed=False, tags=value))
+
+
+def add_note(conn, sender_id: str, author: str, body: str) -> None:
+    conn.execute(db.notes.insert().values(sender_id=sender_id, author=author, created_at=time.time(),
+                                          body=body.strip()[:5000]))
+
+
+def notes_of(conn, sender_id: str) -> List[Dict[str, Any]]:
+    n = db.notes
+    return [{"author": r["author"], "time": iso(r["created_at"]), "body": r["body"]}
+            for r in conn.execute(sa.select(n).where(n.c.sender_id == sender_id).order_by(n.c.id)).mappings()]
+
+
+# --- dashboard ---------------------------------------------------------------
+
+def dashboard(conn, days: int = 30, weeks: int = 12, now: Optional[float] = None) -> Dict[str, Any]:
+    now = time.time() if now is None else now
+    c = db.conversations
+    today = datetime.fromtimestamp(now, timezone.utc).date()
+    day_labels = [(today - timedelta(days=i)).isoformat() for i in range(days - 1, -1, -1)]
+    per_day: Dict[str, Dict[str, int]] = {}
+    for day, channel, n in conn.execute(
+            sa.select(c.c.first_day, c.c.channel, sa.func.count()).where(c.c.first_day >= day_labels[0])
+            .group_by(c.c.first_day, c.c.channel)):
+        per_day.setdefault(channel or "unknown", {})[day] = n
+    week_labels = []
+    for i in range(weeks - 1, -1, -1):
+        year, week, _ = (today - timedelta(weeks=i)).isocalendar()
+        week_labels.append(f"{year}-W{week:02d}")
+    f = db.flags
+    per_week = {w: 0 for w in week_labels}
+    for week, level, n in conn.execute(sa.select(f.c.week, f.c.level, sa.func.count())
+                                       .where(f.c.week >= week_labels[0]).group_by(f.c.week, f.c.level)):
+        if week in per_week:
+            per_week[week] += n
+    per_week_high = {w: 0 for w in week_labels}
+    for week, n in conn.execute(sa.select(f.c.week, sa.func.count()).where(f.c.week >= week_labels[0],
+                                                                          f.c.level == "high").group_by(f.c.week)):
+        if week in per_week_high:
+            per_week_high[week] = n
+    e = db.events
+    since = now - days * 86400
+    top_intents = [(name, n) for name, n in conn.execute(
+        sa.select(e.c.intent_name, sa.func.count().label("n"))
+        .where(e.c.type_name == "user", e.c.intent_name.isnot(None), e.c.timestamp >= since)
+        .group_by(e.c.intent_name).order_by(sa.desc("n"), e.c.intent_name).limit(10))] \
+        if db.has_events_table(conn) else []
+    totals = conn.execute(sa.select(
+        sa.func.count(), sa.func.coalesce(sa.func.sum(c.c.n_user), 0), sa.func.coalesce(sa.func.sum(c.c.n_lowconf), 0),
+        sa.func.coalesce(sa.func.sum(sa.case((c.c.low_confidence == sa.true(), 1), else_=0)), 0),
+        sa.func.coalesce(sa.func.sum(c.c.helped_yes), 0), sa.func.coalesce(sa.func.sum(c.c.helped_a_little), 0),
+        sa.func.coalesce(sa.func.sum(c.c.helped_no), 0),
+    ).where(c.c.last_ts >= since)).first()
+    n_conv, n_user, n_low, conv_low, yes, little, no = (int(v or 0) for v in totals)
+    return {
+        "days": day_labels, "per_day": per_day, "weeks": week_labels,
+        "flags_per_week": [per_week[w] for w in week_labels],
+        "flags_per_week_high": [per_week_high[w] for w in week_labels],
+        "top_intents": top_intents,
+        "conversations": n_conv, "user_messages": n_user, "low_confidence_messages": n_low,
+        "fallback_rate": (n_low / n_user) if n_user else 0.0,
+        "conversations_with_fallback": conv_low,
+        "exercise_helped": {"yes": yes, "a_little": little, "no": no},
+        "period_days": days,
+    }
+
+
+# --- exports ---------------------------------------------------------------
+
+def export_rows(conn, key: str, f: Filters, threshold: float, keep: FrozenSet[str]):
+    """(conversation row, masked transcript) for every conversation matching f."""
+    query, reviewed = _base_query()
+    query = _apply(query, reviewed, f).order_by(db.conversations.c.last_ts.desc()).limit(MAX_EXPORT)
+    for r in conn.execute(query).mappings().all():
+        yield r["sender_id"], _row(key, r), load_transcript(conn, r["sender_id"], threshold, True, keep)
+
+
+def _cell(value: Any) -> Any:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+CSV_COLUMNS = ["conversation", "channel", "time", "speaker", "text", "intent", "confidence", "flagged",
+               "risk_level", "low_confidence", "reviewed", "tags"]
+
+
+def to_csv(items) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for _sender, row, events in items:
+        for e in events:
+            if e["kind"] not in ("user", "bot"):
+                continue
+            writer.writerow([_cell(v) for v in (
+                row["conversation"], row["channel"], e["time"], e["kind"], e["text"], e.get("intent", ""),
+                "" if e.get("confidence") is None else f"{e['confidence']:.3f}", e.get("flagged", ""),
+                e.get("risk_level", ""), e.get("low_confidence", ""), row["reviewed"], ";".join(row["tags"]))])
+    return out.getvalue()
+
+
+def to_json(items) -> str:
+    conversations = []
+    for _sender, row, events in items:
+        conversations.append({**{k: v for k, v in row.items() if k not in ("id", "last_ts")},
+                              "events": [{k: v for k, v in e.items() if k != "id"} for e in events]})
+    return json.dumps({"conversations": conversations, "masked": True}, ensure_ascii=False, indent=1)

@@ -1,0 +1,58 @@
+"""Delete conversations older than RETENTION_DAYS: Rasa's events and every
+staff row about them (summary, flags, review, notes, audit entries).
+
+A conversation is old when its *last* event is older than the cutoff. This is
+the only code that writes Rasa's `events` table. It records in the audit log
+how many conversations it deleted (no ids, no text).
+"""
+from __future__ import annotations
+
+import time
+from typing import Dict, List, Optional
+
+import sqlalchemy as sa
+
+from bot.web.staff import audit, db
+
+BATCH = 500
+
+
+def old_senders(conn, cutoff: float) -> List[str]:
+    found = set()
+    if db.has_events_table(conn):
+        e = db.events
+        found.update(r[0] for r in conn.execute(
+            sa.select(e.c.sender_id).group_by(e.c.sender_id).having(sa.func.max(e.c.timestamp) < cutoff)))
+    c = db.conversations
+    # Summary rows whose events are already gone (or old) go too.
+    found.update(r[0] for r in conn.execute(sa.select(c.c.sender_id).where(c.c.last_ts < cutoff)))
+    return sorted(found)
+
+
+def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None) -> Dict[str, int]:
+    now = time.time() if now is None else now
+    cutoff = now - days * 86400
+    deleted = {"conversations": 0, "events": 0}
+    with engine.begin() as conn:
+        senders = old_senders(conn, cutoff)
+        if senders and db.has_events_table(conn):
+            still_active = set()
+            e = db.events
+            for start in range(0, len(senders), BATCH):
+                batch = senders[start:start + BATCH]
+                still_active.update(r[0] for r in conn.execute(
+                    sa.select(e.c.sender_id).where(e.c.sender_id.in_(batch), e.c.timestamp >= cutoff).distinct()))
+            senders = [s for s in senders if s not in still_active]
+        deleted["conversations"] = len(senders)
+        if dry_run:
+            return deleted
+        for start in range(0, len(senders), BATCH):
+            batch = senders[start:start + BATCH]
+            if db.has_events_table(conn):
+                deleted["events"] += conn.execute(db.events.delete().where(db.events.c.sender_id.in_(batch))).rowcount
+            for table in (db.conversations, db.flags, db.reviews, db.notes, db.audit):
+                conn.execute(table.delete().where(table.c.sender_id.in_(batch)))
+        conn.execute(db.login_attempts.delete().where(db.login_attempts.c.at < cutoff))
+        audit.record(conn, "retention", "retention",
+                     detail=f"deleted {len(senders)} conversations with no activity in {days} days")
+    return deleted
