@@ -1,8 +1,12 @@
-"""Shared fixtures. Heavy ones (test model, running servers) live in tests/integration."""
+"""Shared fixtures. The heavy session ones (test model, the running stack) are
+here so tests/integration and tests/browser share one; their helpers live in
+tests/integration/conftest.py."""
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.integration.conftest import Chat, start_test_stack, train_test_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,3 +19,20 @@ def domain():
 @pytest.fixture(scope="session")
 def domain_responses(domain):
     return set(domain["responses"])
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    return train_test_model()
+
+
+@pytest.fixture(scope="session")
+def stack(test_model):
+    running = start_test_stack(test_model)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def chat(stack) -> Chat:
+    return Chat(stack)

@@ -14,6 +14,7 @@ from starlette.routing import Route
 
 from bot.settings import Settings
 from bot.web.security import SecurityHeadersMiddleware
+from bot.web.widget import widget_routes
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -21,7 +22,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings) -> Starlette:
-    routes = [Route("/healthz", healthz)]
+    routes = [Route("/healthz", healthz), *widget_routes(settings)]
     app = Starlette(routes=routes, middleware=[
         Middleware(SecurityHeadersMiddleware, connect_src=[settings.rasa_url, settings.rasa_url.replace("http", "ws", 1)]),
     ])
