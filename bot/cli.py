@@ -55,7 +55,9 @@ def _web(args: argparse.Namespace) -> int:
     from bot.web.app import create_app
 
     settings = load_settings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.web_port,
+    # ws="none": the web app serves no websockets (the widget talks to the Rasa
+    # server), and Rasa pins a `websockets` too old for uvicorn's implementation.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.web_port, ws="none",
                 log_level=settings.log_level.lower(), server_header=False)
     return 0
 

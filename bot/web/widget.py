@@ -75,6 +75,7 @@ DEMO_PAGE = """<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{clinic} - Back pain and stress</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/static/demo.css">
 <link rel="stylesheet" href="/static/build/widget.css">
 </head>
