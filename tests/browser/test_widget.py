@@ -18,6 +18,7 @@ from tests.browser.conftest import REPLY_TIMEOUT_MS, screenshot_path, stored_ses
 pytestmark = pytest.mark.slow
 
 WELCOME = "Hi, I'm Unknot"
+MENU = "What would you like to do?"
 FIRST_STEP = "Muscle tension."
 SECOND_STEP = "Posture."
 
@@ -27,6 +28,8 @@ def open_widget(page, web_url):
     page.get_by_role("button", name="Chat with Unknot").click()
     log = page.get_by_role("log", name="Conversation with Unknot")
     expect(log).to_contain_text(WELCOME, timeout=REPLY_TIMEOUT_MS)
+    expect(log).to_contain_text(MENU, timeout=REPLY_TIMEOUT_MS)  # the welcome's last part
+    expect(page.get_by_text("Unknot is typing")).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
     return log
 
 
