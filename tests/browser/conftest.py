@@ -42,6 +42,14 @@ def ensure_chromium() -> str:
     return "" if CHROMIUM.exists() else "apt-get install chromium did not provide /usr/bin/chromium"
 
 
+def pytest_collection_modifyitems(session, config, items):
+    """Browser tests run last. While Playwright's sync API is open it keeps an
+    asyncio loop running in this thread, so tests that run a loop of their own
+    (the socket.io client, the tracker store) must come before it."""
+    here = Path(__file__).resolve().parent
+    items.sort(key=lambda item: here in Path(str(item.fspath)).resolve().parents)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator["object"]:
     reason = ensure_chromium()

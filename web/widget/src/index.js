@@ -111,12 +111,9 @@ class Widget {
     try {
       wasOpen = window.sessionStorage.getItem(this.stateKey) === "open";
     } catch (e) { /* storage blocked: start closed */ }
-    if (wasOpen || this.hasStoredSession()) this.connection.start();
+    // No connection until the widget is opened; a widget that was open before a
+    // reload opens again (and resumes its conversation).
     if (wasOpen) this.open({ focus: false });
-  }
-
-  hasStoredSession() {
-    return Boolean(this.connection && this.connection.saved().token);
   }
 
   build() {
