@@ -12,6 +12,12 @@ SPACY_MODEL := var/spacy/en_unknot/config.cfg
 MODEL       := models/unknot.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 RASA        := $(PY) -m bot exec -- $(PY) -m rasa
+# The chat widget: npm ci from the lock file, then esbuild into bot/web/static/build.
+WIDGET_DIR   := web/widget
+WIDGET_DEPS  := $(WIDGET_DIR)/node_modules/.installed
+WIDGET_STAMP := bot/web/static/build/.built
+WIDGET_SRC   := $(shell find $(WIDGET_DIR)/src -type f 2>/dev/null) $(WIDGET_DIR)/build.mjs $(WIDGET_DIR)/package.json
+CHROMIUM     := /usr/bin/chromium
 
 # Rasa 3.6 runs on Python 3.8-3.10. Prefer pyenv's 3.10.13, then whatever
 # python3.10/3.9/3.8 is on PATH. Override with `make BASE_PYTHON=/path/to/python3.10`.
@@ -21,7 +27,7 @@ BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/
 	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
 	&& { echo "$$p"; break; }; done)
 
-.PHONY: help install setup train run shell test eval eval-safety validate lock clean
+.PHONY: help install setup train run shell test eval eval-safety validate lock clean widget browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -50,13 +56,28 @@ $(MODEL): $(TRAIN_INPUTS) | setup
 
 train: setup $(MODEL) ## train the model (only when data, domain or config changed)
 
-run: train ## install, train if stale, start action server + Rasa server
+$(WIDGET_DEPS): $(WIDGET_DIR)/package-lock.json
+	cd $(WIDGET_DIR) && npm ci --no-audit --no-fund
+	@touch $@
+
+$(WIDGET_STAMP): $(WIDGET_DEPS) $(WIDGET_SRC)
+	cd $(WIDGET_DIR) && npm run build
+	@touch $@
+
+widget: $(WIDGET_STAMP) ## build the chat widget (only when its sources or lock file changed)
+
+browser: ## install Debian's chromium for the browser tests when it is missing (apt, as root)
+	@test -x $(CHROMIUM) || { echo "Installing chromium for the browser tests (apt-get)..."; \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; } \
+	  || echo "Could not install chromium: the browser tests will be skipped."; }
+
+run: train widget ## install, train if stale, build the widget, start action server + Rasa server + web app
 	$(PY) -m bot run --model $(MODEL)
 
 shell: train ## chat with Unknot in this terminal
 	$(PY) -m bot shell --model $(MODEL)
 
-test: setup ## install and run every test (trains a small test model once, cached)
+test: setup widget browser ## install and run every test (trains a small test model once, cached)
 	$(PY) -m pytest
 
 validate: setup ## rasa data validate
@@ -74,7 +95,7 @@ lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 	/tmp/unknot-lock/bin/pip freeze --all | grep -v -E '^(pip|wheel)==' > requirements.lock
 
 clean: ## remove generated files (venv, models, var/)
-	rm -rf $(VENV) models var results .pytest_cache
+	rm -rf $(VENV) models var results .pytest_cache $(WIDGET_DIR)/node_modules bot/web/static/build
 
 .PHONY: staff-user retention
 staff-user: setup ## create a staff review account: make staff-user NAME=alex ROLE=reviewer|admin

@@ -3,7 +3,8 @@
   spacy-model   build the blank English spaCy pipeline Rasa loads (once)
   exec -- CMD   run CMD (e.g. `rasa train`) with the settings Rasa's yml files need
   actions       run the action server on UNKNOT_HOST:ACTION_PORT
-  run           start the action server and the Rasa server, wait until both answer
+  web           run the web app (widget demo page + staff review) on UNKNOT_HOST:WEB_PORT
+  run           start the action server, the Rasa server and the web app, wait until all answer
   shell         start the action server and chat in this terminal
   staff-user    create / change staff review accounts (bot/web/staff)
   retention     delete conversations older than RETENTION_DAYS
@@ -50,17 +51,32 @@ def _actions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_how_to_chat(host: str, port: int) -> None:
+def _web(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from bot.web.app import create_app
+
+    settings = load_settings()
+    # ws="none": the web app serves no websockets (the widget talks to the Rasa
+    # server), and Rasa pins a `websockets` too old for uvicorn's implementation.
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.web_port, ws="none",
+                log_level=settings.log_level.lower(), server_header=False)
+    return 0
+
+
+def _print_how_to_chat(host: str, port: int, web_url: str) -> None:
     url = f"http://{host}:{port}"
     print(f"""
 Unknot is running.
+Chat at {web_url}
+  (the demo clinic page with the chat widget)
   Rasa server (REST + socket.io): {url}
   Chat over REST:
     curl -s -X POST {url}/webhooks/rest/webhook -H 'Content-Type: application/json' \\
          -d '{{"sender": "me", "message": "can stress cause back pain?"}}'
   socket.io (website widget):     {url}/socket.io
   Chat in a terminal instead:     make shell
-  Logs:                           var/log/rasa.log, var/log/actions.log
+  Logs:                           var/log/web.log, var/log/rasa.log, var/log/actions.log
 Press Ctrl-C to stop.""", flush=True)
 
 
@@ -80,7 +96,8 @@ def _run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    print("Starting the action server and the Rasa server (this takes a minute or two)...", flush=True)
+    print("Starting the action server, the Rasa server and the web app (this takes a minute or two)...",
+          flush=True)
     try:
         stack.start()
     except RuntimeError as error:
@@ -89,10 +106,10 @@ def _run(args: argparse.Namespace) -> int:
     from bot.channels.telegram_status import telegram_status_line
 
     print(telegram_status_line(settings), flush=True)
-    _print_how_to_chat(settings.host, settings.rasa_port)
+    _print_how_to_chat(settings.host, settings.rasa_port, settings.web_url)
     try:
         while not stopping["now"]:
-            for process in (stack.actions, stack.rasa):
+            for process in stack.processes:
                 if not process.alive():
                     print(f"The {process.name} stopped; see {process.log_path}", file=sys.stderr)
                     stopping["now"] = True
@@ -133,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=_exec)
     sub.add_parser("actions", help="run the action server").set_defaults(func=_actions)
+    sub.add_parser("web", help="run the web app").set_defaults(func=_web)
     for name, func in (("run", _run), ("shell", _shell)):
         p = sub.add_parser(name)
         p.add_argument("--model", default=str(DEFAULT_MODEL))

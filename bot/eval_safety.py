@@ -172,7 +172,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="unknot-eval-") as tmp:
         settings = load_settings({"RASA_PORT": "5305", "ACTION_PORT": "5355", "UNKNOT_ENV": "test",
                                   "DATABASE_URL": f"sqlite:///{tmp}/eval.db", "LOG_LEVEL": "WARNING"})
-        stack = Stack(settings, Path(args.model), log_dir=Path(tmp) / "log")
+        stack = Stack(settings, Path(args.model), log_dir=Path(tmp) / "log", with_web=False)
         print("\nstarting the bot on 127.0.0.1:5305 for the whole-bot measurement...", flush=True)
         stack.start()
         try:

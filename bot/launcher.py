@@ -1,4 +1,5 @@
-"""Start and stop Unknot's processes: the action server and the Rasa server.
+"""Start and stop Unknot's processes: the action server, the Rasa server and
+the web app (widget demo page + staff review).
 
 Used by `make run` / `make shell` (through bot.cli) and by the integration
 tests, so the tests exercise exactly what people run.
@@ -27,12 +28,19 @@ def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dic
     # machine; Unknot handles health conversations, so both stay off.
     env["RASA_TELEMETRY_ENABLED"] = "false"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    # One signing key for every process (the Rasa server issues widget session
+    # tokens, the web app signs staff cookies): resolved once, here.
+    env["SECRET_KEY"] = settings.signing_key()
     env.update(extra or {})
     return env
 
 
 def action_server_cmd(settings: Settings) -> List[str]:
     return [sys.executable, "-m", "bot", "actions"]
+
+
+def web_app_cmd(settings: Settings) -> List[str]:
+    return [sys.executable, "-m", "bot", "web"]
 
 
 def rasa_server_cmd(settings: Settings, model: Path, extra_args: Sequence[str] = ()) -> List[str]:
@@ -119,6 +127,7 @@ class Stack:
     model: Path
     log_dir: Path = ROOT / "var" / "log"
     env_extra: Dict[str, str] = field(default_factory=dict)
+    with_web: bool = True  # the web app; a measurement over REST does not need it
 
     def __post_init__(self) -> None:
         s = self.settings
@@ -126,21 +135,26 @@ class Stack:
                                f"http://{s.host}:{s.action_port}/health", self.log_dir / "actions.log")
         self.rasa = Process("Rasa server", rasa_server_cmd(s, self.model),
                             f"{s.rasa_url}/", self.log_dir / "rasa.log")
+        self.web = Process("web app", web_app_cmd(s), f"{s.web_url}/healthz", self.log_dir / "web.log")
+
+    @property
+    def processes(self) -> List[Process]:
+        return [self.actions, self.rasa] + ([self.web] if self.with_web else [])
 
     @property
     def env(self) -> Dict[str, str]:
         return child_env(self.settings, self.env_extra)
 
     def start(self, timeout: float = 600.0) -> None:
-        for process in (self.actions, self.rasa):
+        for process in self.processes:
             if http_ok(process.health_url):
                 raise RuntimeError(f"something already answers on {process.health_url}; "
                                    "stop it or change the port in .env")
-        self.actions.start(self.env)
-        self.rasa.start(self.env)
+        for process in self.processes:
+            process.start(self.env)
         try:
-            self.actions.wait_healthy(timeout)
-            self.rasa.wait_healthy(timeout)
+            for process in self.processes:
+                process.wait_healthy(timeout)
         except Exception:
             self.stop()
             raise
@@ -151,5 +165,5 @@ class Stack:
         self.rasa.wait_healthy(timeout)
 
     def stop(self) -> None:
-        for process in (self.rasa, self.actions):
+        for process in (self.web, self.rasa, self.actions):
             process.stop()

@@ -1,8 +1,13 @@
-"""Shared fixtures. Heavy ones (test model, running servers) live in tests/integration."""
+"""Shared fixtures. The heavy session ones (test model, the running stack) are
+here so tests/integration and tests/browser share one; their helpers live in
+tests/integration/conftest.py."""
 from pathlib import Path
 
 import pytest
 import yaml
+
+from tests.fakes.telegram_api import FakeTelegramApi
+from tests.integration.conftest import Chat, start_test_stack, train_test_model
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,3 +20,27 @@ def domain():
 @pytest.fixture(scope="session")
 def domain_responses(domain):
     return set(domain["responses"])
+
+
+@pytest.fixture(scope="session")
+def test_model() -> Path:
+    return train_test_model()
+
+
+@pytest.fixture(scope="session")
+def telegram_api():
+    """The fake Telegram Bot API (loopback, free port); the stack's Telegram channel talks to it."""
+    with FakeTelegramApi() as api:
+        yield api
+
+
+@pytest.fixture(scope="session")
+def stack(test_model, telegram_api):
+    running = start_test_stack(test_model, telegram_api.settings_env())
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def chat(stack) -> Chat:
+    return Chat(stack)

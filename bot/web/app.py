@@ -15,6 +15,7 @@ from starlette.routing import Mount, Route
 from bot.settings import Settings
 from bot.web.security import SecurityHeadersMiddleware
 from bot.web.staff import create_staff_app
+from bot.web.widget import widget_routes
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -22,7 +23,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 def create_app(settings: Settings) -> Starlette:
-    routes = [Route("/healthz", healthz)]
+    routes = [Route("/healthz", healthz), *widget_routes(settings)]
     routes.append(Mount("/staff", app=create_staff_app(settings)))  # staff review (bot/web/staff)
     app = Starlette(routes=routes, middleware=[
         Middleware(SecurityHeadersMiddleware, connect_src=[settings.rasa_url, settings.rasa_url.replace("http", "ws", 1)]),

@@ -3,7 +3,9 @@ fingerprint), and one running stack (action server + Rasa server) on loopback.
 """
 from __future__ import annotations
 
+import functools
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -24,10 +26,19 @@ TEST_MODEL = TEST_DIR / "models" / "unknot-test.tar.gz"
 TEST_EPOCHS = {"DIETClassifier": 60, "TEDPolicy": 30}
 
 
+@functools.lru_cache(maxsize=None)
+def free_port() -> int:
+    """A port nothing listens on now (picked once per test run)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def test_settings(**overrides: str):
     # Ports can be moved (two checkouts testing at once on one machine).
     env = {"RASA_PORT": os.environ.get("UNKNOT_TEST_RASA_PORT", "5105"),
            "ACTION_PORT": os.environ.get("UNKNOT_TEST_ACTION_PORT", "5155"), "UNKNOT_ENV": "test",
+           "WEB_PORT": os.environ.get("UNKNOT_TEST_WEB_PORT") or str(free_port()),
            "DATABASE_URL": f"sqlite:///{TEST_DIR / 'unknot-test.db'}", "LOG_LEVEL": "INFO"}
     env.update(overrides)
     return load_settings(env)
@@ -55,8 +66,7 @@ def rasa(*args: str, settings=None, check: bool = True, timeout: float = 1800) -
     return result
 
 
-@pytest.fixture(scope="session")
-def test_model() -> Path:
+def train_test_model() -> Path:
     config = write_test_config()
     rasa("train", "--config", str(config), "--out", str(TEST_MODEL.parent), "--fixed-model-name", "unknot-test")
     assert TEST_MODEL.exists()
@@ -85,24 +95,13 @@ class Chat:
         return f"test-{uuid.uuid4().hex[:12]}"
 
 
-@pytest.fixture(scope="session")
-def telegram_api():
-    """The fake Telegram Bot API (loopback, free port); the stack's Telegram channel talks to it."""
-    with FakeTelegramApi() as api:
-        yield api
-
-
-@pytest.fixture(scope="session")
-def stack(test_model, telegram_api):
+def start_test_stack(model: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
     db = TEST_DIR / "unknot-test.db"
     if db.exists():
         db.unlink()
-    running = Stack(test_settings(**telegram_api.settings_env()), test_model, log_dir=TEST_DIR / "log")
+    running = Stack(test_settings(**(extra_env or {})), model, log_dir=TEST_DIR / "log")
     running.start()
-    yield running
-    running.stop()
+    return running
 
-
-@pytest.fixture(scope="session")
-def chat(stack) -> Chat:
-    return Chat(stack)
+# The session fixtures `test_model`, `stack` and `chat` are in tests/conftest.py,
+# so the browser tests (tests/browser) share the one running stack.

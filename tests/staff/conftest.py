@@ -1,10 +1,8 @@
 """Fixtures for the staff review tests.
 
 Conversations come from the real bot: scripted messages are sent through the
-running test stack (REST channel, real action server). The stack of
-tests/integration is reused when it is already up in this session; otherwise
-one is started just for sending them and stopped at once, so there is never
-more than one Rasa server. The rows the bot wrote are then copied into fresh
+running test stack (the one shared session stack of tests/conftest.py: REST
+channel, real action server). The rows the bot wrote are then copied into fresh
 databases whose `events` table is made by Rasa's own SQLTrackerStore schema
 code: a SQLite file and a real PostgreSQL server (tests/integration/postgres.py).
 """
@@ -22,9 +20,8 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from bot.eval_safety import rest_sender
-from bot.launcher import Stack, http_ok
 from bot.web.staff import auth, db
-from tests.integration.conftest import TEST_DIR, TEST_MODEL, rasa, test_settings, write_test_config
+from tests.integration.conftest import test_settings
 from tests.integration.postgres import postgres_server
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
@@ -46,25 +43,16 @@ PASSWORDS = {"rita": "reviewer-password-1", "adam": "admin-password-12"}
 
 
 @pytest.fixture(scope="session")
-def bot_conversations() -> Dict[str, Dict]:
-    """{name: {"sender": id, "rows": [events rows]}}, produced by the real bot."""
-    settings = test_settings()
-    own = None
-    if not http_ok(f"{settings.rasa_url}/"):
-        config = write_test_config()
-        rasa("train", "--config", str(config), "--out", str(TEST_MODEL.parent), "--fixed-model-name", "unknot-test")
-        own = Stack(settings, TEST_MODEL, log_dir=TEST_DIR / "log")
-        own.start()
-    try:
-        send = rest_sender(settings.rasa_url)
-        senders = {}
-        for name, messages in SCRIPTS.items():
-            senders[name] = f"staff-{name}-{uuid.uuid4().hex[:8]}"
-            for message in messages:
-                send(senders[name], message)
-    finally:
-        if own:
-            own.stop()
+def bot_conversations(stack) -> Dict[str, Dict]:
+    """{name: {"sender": id, "rows": [events rows]}}, produced by the real bot
+    (the one shared test stack, see tests/conftest.py)."""
+    settings = stack.settings
+    send = rest_sender(settings.rasa_url)
+    senders = {}
+    for name, messages in SCRIPTS.items():
+        senders[name] = f"staff-{name}-{uuid.uuid4().hex[:8]}"
+        for message in messages:
+            send(senders[name], message)
     path = sa.engine.url.make_url(settings.database_url).database
     with sqlite3.connect(path) as conn:
         conn.row_factory = sqlite3.Row
