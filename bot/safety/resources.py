@@ -276,7 +276,8 @@ def link_for(line: CrisisLine) -> Optional[str]:
     return tel_link(line) or sms_link(line) or line.url
 
 
-def _action(line: CrisisLine) -> str:
+def line_action(line: CrisisLine) -> str:
+    """What to do, in words: "call 116 123", "text HOME to 741741"."""
     if line.kind == "call":
         return f"call {line.display}"
     if line.kind == "text":
@@ -305,7 +306,7 @@ def format_lines_text(region_lines: RegionLines, bullet: str = "- ", bold: bool 
             hours = line.hours or nxt.hours
             i += 2
         else:
-            action = _action(line)
+            action = line_action(line)
             hours = line.hours
             i += 1
         name = f"**{line.name}**" if bold else line.name

@@ -27,23 +27,13 @@ BUILD_DIR = STATIC_DIR / "build"
 CONFIG_ELEMENT_ID = "unknot-widget-config"
 
 
-def _action(line: resources.CrisisLine) -> str:
-    if line.kind == "call":
-        return f"call {line.display}"
-    if line.kind == "text":
-        return f"text {line.keyword} to {line.display}" if line.keyword else f"text {line.display}"
-    if line.kind == "chat":
-        return f"chat at {line.display}"
-    return line.display
-
-
 def crisis_config() -> Dict[str, Any]:
     """Every region's lines, ready for the widget: name, what to do, link, hours."""
     regions: Dict[str, Any] = {}
     for code, region in resources.load_crisis_lines().items():
         lines: List[Dict[str, Any]] = []
         for line in region.lines:
-            lines.append({"name": line.name, "text": _action(line), "href": resources.link_for(line),
+            lines.append({"name": line.name, "text": resources.line_action(line), "href": resources.link_for(line),
                           "hours": line.hours, "emergency": line.emergency})
         regions[code] = {"name": region.name, "lines": lines}
     return {"fallback": resources.FALLBACK_REGION, "regions": regions}
