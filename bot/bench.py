@@ -209,10 +209,22 @@ def check_target(figure: str, unknot: float, starter: float) -> Optional[bool]:
     return value >= bound if op == ">=" else value <= bound
 
 
+def _rank(figure: str) -> Tuple[int, int, int]:
+    """Table order: start-up and memory, load by concurrency, growth, training."""
+    fixed = ["cold_start_s", "rasa_rss_mb", "actions_rss_mb"]
+    if figure in fixed:
+        return (0, 0, fixed.index(figure))
+    match = re.fullmatch(r"(throughput|p50|p95|p99|errors)_c(\d+)", figure)
+    if match:
+        return (1, int(match.group(2)), ["throughput", "p50", "p95", "p99", "errors"].index(match.group(1)))
+    late = ["turn_early_ms", "turn_late_ms", "growth", "train_s"]
+    return (2, 0, late.index(figure)) if figure in late else (3, 0, 0)
+
+
 def compare(unknot: Dict[str, float], starter: Dict[str, float]) -> List[Dict[str, Any]]:
     """Rows of the table: figure, both values, the ratio, the target and whether it is met."""
     rows = []
-    for figure in list(dict.fromkeys(list(unknot) + list(starter))):
+    for figure in sorted(dict.fromkeys(list(unknot) + list(starter)), key=_rank):
         u, s = unknot.get(figure, math.nan), starter.get(figure, math.nan)
         target = target_for(figure)
         rows.append({"figure": figure, "unknot": u, "starter": s, "ratio": ratio(u, s),
@@ -578,7 +590,59 @@ class Plan:
         return cls(levels=(1, 3), turns=3, repeat=1, cold_repeat=1, long_turns=10, early_turn=5, warmup=3)
 
 
-def measure_bot(bot: BotUnderTest, plan: Plan, log: Callable[[str], None] = print) -> Dict[str, Any]:
+class Profiler:
+    """py-spy attached to a running server while the load runs (--profile)."""
+
+    def __init__(self, pid: int, out: Path) -> None:
+        self.out = out
+        binary = Path(sys.executable).with_name("py-spy")
+        self.popen = subprocess.Popen([str(binary if binary.exists() else "py-spy"), "record", "--pid", str(pid),
+                                       "--rate", "50", "--format", "raw", "--nonblocking", "-o", str(out)],
+                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        import signal
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(60)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+
+
+def profile_summary(path: Path, top: int = 30, match: str = "") -> str:
+    """Inclusive and self share of samples per function, from py-spy's raw (collapsed) output.
+    Idle event-loop time (select/epoll) is left out of the total."""
+    inclusive: Dict[str, int] = {}
+    own: Dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count_text = line.rpartition(" ")
+        if not stack or not count_text.isdigit():
+            continue
+        frames = [re.sub(r" \(.*?site-packages/", " (", f) for f in stack.split(";")]
+        if any(key in frames[-1] for key in ("select (selectors.py", "poll (selectors.py", "_run_once (", "wait (threading.py")):
+            continue
+        count = int(count_text)
+        total += count
+        for frame in set(frames):
+            inclusive[frame] = inclusive.get(frame, 0) + count
+        own[frames[-1]] = own.get(frames[-1], 0) + count
+    if not total:
+        return "no busy samples"
+    rows = [f"{total} busy samples"]
+    rows.append("inclusive:")
+    for frame, count in sorted(inclusive.items(), key=lambda kv: -kv[1]):
+        if match in frame and len(rows) < top + 2:
+            rows.append(f"  {100 * count / total:5.1f}%  {frame}")
+    rows.append("self:")
+    for frame, count in sorted(own.items(), key=lambda kv: -kv[1])[:top]:
+        rows.append(f"  {100 * count / total:5.1f}%  {frame}")
+    return "\n".join(rows)
+
+
+def measure_bot(bot: BotUnderTest, plan: Plan, log: Callable[[str], None] = print,
+                profile: bool = False) -> Dict[str, Any]:
     result: Dict[str, Any] = {"load_before": load_average(), "messages_in_pool": len(bot.messages)}
     colds = []
     for rep in range(plan.cold_repeat):
@@ -598,6 +662,7 @@ def measure_bot(bot: BotUnderTest, plan: Plan, log: Callable[[str], None] = prin
         asyncio.run(run_conversations(bot.url, [(f"bench-warm-{uuid.uuid4().hex[:8]}",
                                                  conversation(bot.messages, plan.warmup, "warm"))]))
         result["load"] = {}
+        profiler = Profiler(bot.rasa.popen.pid, BENCH_DIR / f"profile-{bot.name}.txt") if profile else None
         for level in plan.levels:
             batches = []
             for rep in range(plan.repeat):
@@ -608,6 +673,9 @@ def measure_bot(bot: BotUnderTest, plan: Plan, log: Callable[[str], None] = prin
                 log(f"  {bot.name}: {level:>3} conversations: {s['throughput']:.1f} msg/s, p95 {s['p95_ms']:.0f} ms, "
                     f"{s['errors']} errors")
             result["load"][str(level)] = summarize_repetitions(batches)
+        if profiler:
+            profiler.stop()
+            result["profile"] = str(profiler.out)
         early, late = [], []
         for rep in range(plan.repeat):
             turns = asyncio.run(long_conversation(bot.url, conversation(bot.messages, plan.long_turns, f"long-{rep}")))
@@ -688,7 +756,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--cold-repeat", type=int, help="cold starts per bot (default 3)")
     parser.add_argument("--levels", help="concurrent conversations, comma-separated (default 1,10,50)")
     parser.add_argument("--out", default=str(DEFAULT_JSON))
+    parser.add_argument("--profile", action="store_true",
+                        help="record the Rasa servers with py-spy during the load (var/bench/profile-<bot>.txt); "
+                             "profiling slows them down, so the figures of such a run are not comparable")
+    parser.add_argument("--summarize-profile", metavar="FILE", help="print where the time went in a py-spy profile")
     args = parser.parse_args(argv)
+    if args.summarize_profile:
+        print(profile_summary(Path(args.summarize_profile), top=40))
+        return 0
 
     plan = Plan.quick() if args.quick else Plan()
     if args.repeat:
@@ -718,7 +793,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else:
             print(f"unknown bot {name!r} (unknot, starter)", file=sys.stderr)
             return 2
-        bots[name] = measure_bot(bot, plan)
+        bots[name] = measure_bot(bot, plan, profile=args.profile)
         bots[name]["training"] = measure_training(bot) if args.train else previous_training(out, name)
     meta["finished"] = load_average()
     meta["uptime_after"] = _uptime()
