@@ -755,6 +755,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--repeat", type=int, help="repetitions of each load figure (default 3)")
     parser.add_argument("--cold-repeat", type=int, help="cold starts per bot (default 3)")
     parser.add_argument("--levels", help="concurrent conversations, comma-separated (default 1,10,50)")
+    parser.add_argument("--long-turns", type=int, help="turns of the long conversation (default 100)")
     parser.add_argument("--out", default=str(DEFAULT_JSON))
     parser.add_argument("--profile", action="store_true",
                         help="record the Rasa servers with py-spy during the load (var/bench/profile-<bot>.txt); "
@@ -770,6 +771,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         plan.repeat = args.repeat
     if args.cold_repeat:
         plan.cold_repeat = args.cold_repeat
+    if args.long_turns:
+        plan.long_turns = args.long_turns
     if args.levels:
         plan.levels = tuple(int(x) for x in args.levels.split(","))
     out = Path(args.out)

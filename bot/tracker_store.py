@@ -13,6 +13,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine.url import make_url
 
+from bot import speedups
+
+# The Rasa server imports this module from endpoints.yml before it handles a message.
+speedups.install()
+
 
 def url_to_kwargs(url: str) -> Dict[str, Any]:
     """Split a SQLAlchemy URL into SQLTrackerStore's keyword arguments."""
@@ -40,3 +45,5 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, db_url: str = "", **kwargs: Any) -> None:
         kwargs.update(url_to_kwargs(db_url))
         super().__init__(domain=domain, **kwargs)
+        if self.engine.dialect.name == "sqlite":
+            speedups.sqlite_pragmas(self.engine)
