@@ -296,8 +296,9 @@ def _run(args, pool, db_url: str, replicas, log_dir: Path) -> Dict[str, Any]:
         task = asyncio.ensure_future(drive(two, convs, answered=answered))
         while not task.done():
             if answered[0] >= args.kill_after * total:
+                at = answered[0]
                 replicas[1].kill()
-                return await task, answered[0]
+                return await task, at
             await asyncio.sleep(0.1)
         return await task, None
 

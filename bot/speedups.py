@@ -4,11 +4,13 @@ what the bot answers.
 
 Installed by bot.tracker_store, the first of our modules the Rasa server
 imports (endpoints.yml names it), so every `rasa run`, `rasa shell` and
-`rasa test` that uses our endpoints gets them.
+`rasa test` that uses our endpoints gets them. UNKNOT_SPEEDUPS=off leaves them out,
+to measure their effect (python -m bot.bench ... with and without).
 """
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any, Dict, Tuple
 
@@ -19,7 +21,7 @@ _lock = threading.Lock()
 def install() -> None:
     global _installed
     with _lock:
-        if _installed:
+        if _installed or os.environ.get("UNKNOT_SPEEDUPS", "").strip().lower() == "off":
             return
         cache_jsonschema_checks()
         _installed = True
@@ -62,6 +64,10 @@ def cache_jsonschema_checks() -> None:
     validate._unknot_cached = True  # type: ignore[attr-defined]
     validate.__doc__ = original.__doc__
     jsonschema.validate = validate
+
+
+def enabled() -> bool:
+    return os.environ.get("UNKNOT_SPEEDUPS", "").strip().lower() != "off"
 
 
 def sqlite_pragmas(engine: Any) -> None:
