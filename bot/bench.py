@@ -760,6 +760,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--profile", action="store_true",
                         help="record the Rasa servers with py-spy during the load (var/bench/profile-<bot>.txt); "
                              "profiling slows them down, so the figures of such a run are not comparable")
+    parser.add_argument("--train-only", action="store_true",
+                        help="only time `rasa train --force` of each bot and add it to the existing JSON")
     parser.add_argument("--summarize-profile", metavar="FILE", help="print where the time went in a py-spy profile")
     args = parser.parse_args(argv)
     if args.summarize_profile:
@@ -782,6 +784,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if "unknot" in names and not model.exists():
         print(f"No trained model at {model}: run `make train` first.", file=sys.stderr)
         return 1
+
+    if args.train_only:
+        return _train_only(names, model, out)
 
     meta = {"started": load_average(), "git_commit": git_commit(), "quick": args.quick, "host_cpus": os.cpu_count(),
             "uptime_before": _uptime()}
@@ -811,6 +816,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if training and not training.get("this_run"):
             print(f"{name}: training time carried over from a run at {training.get('measured_at')} "
                   f"(pass --train to measure it again)")
+    print(f"written to {out}")
+    return 0
+
+
+def _train_only(names: Sequence[str], model: Path, out: Path) -> int:
+    """Time a from-scratch training of each bot and merge it into an earlier bench.json."""
+    report = json.loads(out.read_text()) if out.exists() else {"bots": {}, "meta": {}, "plan": Plan().__dict__}
+    for name in names:
+        bot = unknot_bot(model) if name == "unknot" else starter_bot(ensure_starter())
+        report["bots"].setdefault(name, {})["training"] = measure_training(bot)
+    plan = Plan(**{k: tuple(v) if k == "levels" else v for k, v in report.get("plan", {}).items()})
+    merged = build_report(report["bots"], plan, report.get("meta", {}))
+    out.write_text(json.dumps(_json_safe(merged), indent=2))
+    print(format_table(merged["table"], plan.early_turn, plan.long_turns))
     print(f"written to {out}")
     return 0
 
