@@ -68,20 +68,3 @@ def cache_jsonschema_checks() -> None:
 
 def enabled() -> bool:
     return os.environ.get("UNKNOT_SPEEDUPS", "").strip().lower() != "off"
-
-
-def sqlite_pragmas(engine: Any) -> None:
-    """WAL journal and synchronous=NORMAL on every connection to a SQLite tracker store.
-
-    By default each commit (one per message) waits for two fsyncs of the journal;
-    with WAL and NORMAL it appends to the log and syncs at checkpoints. A crash of
-    the process loses nothing; a power cut can lose the last few commits. Readers
-    (the staff app) no longer block the bot's writes."""
-    from sqlalchemy import event
-
-    @event.listens_for(engine, "connect")
-    def _on_connect(connection: Any, record: Any) -> None:  # noqa: ARG001
-        cursor = connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()

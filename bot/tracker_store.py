@@ -45,5 +45,3 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     def __init__(self, domain: Optional[Domain] = None, db_url: str = "", **kwargs: Any) -> None:
         kwargs.update(url_to_kwargs(db_url))
         super().__init__(domain=domain, **kwargs)
-        if self.engine.dialect.name == "sqlite" and speedups.enabled():
-            speedups.sqlite_pragmas(self.engine)

@@ -1,10 +1,8 @@
 """Runtime speedups change how fast, never what: same validation errors, same data."""
 import jsonschema
 import pytest
-import sqlalchemy as sa
 
 from bot import speedups
-from bot.tracker_store import UrlSQLTrackerStore
 
 SCHEMA = {"type": "object", "properties": {"events": {"type": "array"}}, "required": ["events"]}
 
@@ -33,10 +31,3 @@ def test_rasa_action_responses_are_validated_like_before():
     with pytest.raises(Exception) as error:
         action._validate_action_result({"events": "not a list"})
     assert isinstance(error.value, (jsonschema.ValidationError, RasaException))
-
-
-def test_sqlite_tracker_store_uses_wal(tmp_path):
-    store = UrlSQLTrackerStore(db_url=f"sqlite:///{tmp_path / 'x.db'}")
-    with store.engine.connect() as connection:
-        assert connection.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-        assert connection.execute(sa.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
