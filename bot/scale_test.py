@@ -57,6 +57,7 @@ class ConversationLog:
     failed_attempts: int = 0
     gave_up: List[str] = field(default_factory=list)       # messages never answered
     empty_replies: int = 0
+    failures: List[Dict[str, Any]] = field(default_factory=list)  # each failed attempt: what came back
 
 
 async def drive(url: str, conversations: Sequence[Tuple[str, List[str]]], retries: int = 5,
@@ -83,6 +84,8 @@ async def drive(url: str, conversations: Sequence[Tuple[str, List[str]]], retrie
                         answered[0] += 1
                     break
                 log.failed_attempts += 1
+                log.failures.append({"text": text, "status": reply[4], "replica": reply[1], "error": reply[5],
+                                     "after_s": round(reply[2], 2)})
                 await asyncio.sleep(retry_wait)
             else:
                 log.gave_up.append(text)
@@ -95,7 +98,7 @@ async def drive(url: str, conversations: Sequence[Tuple[str, List[str]]], retrie
 
 
 async def _post(session, url: str, sender: str, text: str, timeout: float):
-    """(ok, replica, latency, replies) for one message, routed on X-Conversation-Id."""
+    """(ok, replica, latency, replies, status, error) for one message, routed on X-Conversation-Id."""
     import aiohttp
 
     start = time.perf_counter()
@@ -106,10 +109,10 @@ async def _post(session, url: str, sender: str, text: str, timeout: float):
             body = await response.read()
             replica = response.headers.get("X-Unknot-Replica", "")
             if response.status != 200:
-                return False, replica, time.perf_counter() - start, []
-            return True, replica.split(",")[-1].strip(), time.perf_counter() - start, json.loads(body)
-    except Exception:  # noqa: BLE001 (a failed attempt; the caller retries)
-        return False, "", time.perf_counter() - start, []
+                return False, replica, time.perf_counter() - start, [], response.status, body[:120].decode(errors="replace")
+            return True, replica.split(",")[-1].strip(), time.perf_counter() - start, json.loads(body), 200, ""
+    except Exception as error:  # noqa: BLE001 (a failed attempt; the caller retries)
+        return False, "", time.perf_counter() - start, [], 0, f"{type(error).__name__}: {error}"[:120]
 
 
 # ------------------------------------------------------------- the verdict
@@ -120,7 +123,7 @@ def check_conversations(logs: Sequence[ConversationLog], stored: Dict[str, List[
     stored: sender -> user message texts in the tracker store, in order.
     killed: "host:port" of the replica that was killed.
     """
-    lost, duplicated, unexpected, incomplete, moved = [], [], [], [], []
+    lost, duplicated, unexpected, incomplete, moved, finished = [], [], [], [], [], []
     for log in logs:
         rows = stored.get(log.sender, [])
         if log.gave_up or len(log.acknowledged) < len(log.planned):
@@ -134,7 +137,9 @@ def check_conversations(logs: Sequence[ConversationLog], stored: Dict[str, List[
                 lost.append({"sender": log.sender, "missing": missing})
             repeated = [t for t in extra if t in log.planned]
             if repeated:
-                duplicated.append({"sender": log.sender, "repeated": repeated})
+                duplicated.append({"sender": log.sender, "repeated": repeated, "stored": rows,
+                                   "acknowledged": log.acknowledged, "replicas": log.replicas,
+                                   "failures": log.failures})
             others = [t for t in extra if t not in log.planned]
             if others or (not missing and not extra):
                 unexpected.append({"sender": log.sender, "stored": rows, "acknowledged": log.acknowledged})
@@ -143,6 +148,8 @@ def check_conversations(logs: Sequence[ConversationLog], stored: Dict[str, List[
             after = log.replicas[last_on_killed + 1:]
             if after and all(r and r != killed for r in after):
                 moved.append(log.sender)
+            elif not after and not log.gave_up and len(log.acknowledged) == len(log.planned):
+                finished.append(log.sender)  # its last answer came from the killed replica, before the kill
     served_by_killed = [log.sender for log in logs if killed in log.replicas]
     return {
         "conversations": len(logs),
@@ -153,7 +160,8 @@ def check_conversations(logs: Sequence[ConversationLog], stored: Dict[str, List[
         "incomplete": incomplete,
         "served_by_killed_replica": len(served_by_killed),
         "continued_on_other_replica": len(moved),
-        "stuck_on_killed_replica": [s for s in served_by_killed if s not in moved],
+        "finished_before_the_kill": len(finished),
+        "stuck_on_killed_replica": [s for s in served_by_killed if s not in moved and s not in finished],
     }
 
 
@@ -315,6 +323,7 @@ def _run(args, pool, db_url: str, replicas, log_dir: Path) -> Dict[str, Any]:
     print(f"failover: replica B killed (SIGKILL) after {killed_at} of {total} messages were answered;")
     print(f"  {verdict['served_by_killed_replica']} conversations had been served by B, "
           f"{verdict['continued_on_other_replica']} continued on A, "
+          f"{verdict['finished_before_the_kill']} had finished on B before the kill, "
           f"{len(verdict['stuck_on_killed_replica'])} did not")
     print(f"  {verdict['messages_answered']}/{verdict['messages_planned']} messages answered, "
           f"{verdict['failed_attempts_retried']} failed attempts retried")

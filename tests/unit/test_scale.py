@@ -39,7 +39,8 @@ def test_lost_duplicated_and_stuck_messages_are_caught():
     verdict = check_conversations(logs, stored, killed=B)
     assert verdict["lost"] == [{"sender": "lost", "missing": ["b"]}]
     assert verdict["duplicated"] == [{"sender": "dup", "repeated": ["a"]}]
-    assert verdict["stuck_on_killed_replica"] == ["stuck", "gave-up"]
+    assert verdict["stuck_on_killed_replica"] == ["gave-up"]
+    assert verdict["finished_before_the_kill"] == 1  # "stuck" had its last answer from B: it was done
     assert verdict["incomplete"] == ["gave-up"]
     assert not passed(verdict, 0)
 
