@@ -38,7 +38,7 @@ def test_lost_duplicated_and_stuck_messages_are_caught():
     stored = {"lost": ["a"], "dup": ["a", "a", "b"], "stuck": ["a", "b"], "gave-up": ["a"]}
     verdict = check_conversations(logs, stored, killed=B)
     assert verdict["lost"] == [{"sender": "lost", "missing": ["b"]}]
-    assert verdict["duplicated"] == [{"sender": "dup", "repeated": ["a"]}]
+    assert [(d["sender"], d["repeated"], d["stored"]) for d in verdict["duplicated"]] == [("dup", ["a"], ["a", "a", "b"])]
     assert verdict["stuck_on_killed_replica"] == ["gave-up"]
     assert verdict["finished_before_the_kill"] == 1  # "stuck" had its last answer from B: it was done
     assert verdict["incomplete"] == ["gave-up"]
