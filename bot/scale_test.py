@@ -12,8 +12,8 @@ conversation to one replica on its X-Conversation-Id header. Then:
      while they run. A client whose request fails retries the same message
      (up to 5 times, 1 s apart): nginx then routes it to replica A;
   3. checks, in PostgreSQL, that every conversation holds exactly the user
-     messages its client sent and got an answer for, in order: none lost, none
-     duplicated; that every conversation got all its answers; that conversations
+     messages its client sent and got an answer for, in order (one per message_id:
+     Rasa's own copies of a message keep its id): none lost, none duplicated; that every conversation got all its answers; that conversations
      served by B before the kill continued on A; and that no replica logged a
      lock error.
 
@@ -183,16 +183,26 @@ def passed(verdict: Dict[str, Any], lock_errors: int) -> bool:
 
 
 def stored_user_messages(db_url: str, senders: Sequence[str]) -> Dict[str, List[str]]:
-    """sender -> user message texts in the tracker store, in insertion order."""
+    """sender -> the user messages in the tracker store, one per message received, in order.
+
+    Rasa can log one message more than once: the two-stage fallback re-adds the message
+    the person confirmed ("Did you mean ...?" - yes) as a copy with confidence 1.0. A copy
+    keeps the message_id of the message it copies; a message sent twice gets two ids.
+    So messages are counted by message_id (events without one count on their own)."""
     import sqlalchemy as sa
 
     engine = sa.create_engine(db_url)
     out: Dict[str, List[str]] = {s: [] for s in senders}
+    seen = set()
     with engine.connect() as connection:
-        rows = connection.execute(sa.text("SELECT sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"))
-        for sender, data in rows:
+        rows = connection.execute(sa.text("SELECT id, sender_id, data FROM events WHERE type_name = 'user' ORDER BY id"))
+        for row_id, sender, data in rows:
             if sender in out:
-                out[sender].append(json.loads(data).get("text"))
+                event = json.loads(data)
+                key = (sender, event.get("message_id") or f"row-{row_id}")
+                if key not in seen:
+                    seen.add(key)
+                    out[sender].append(event.get("text"))
     engine.dispose()
     return out
 

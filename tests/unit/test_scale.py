@@ -146,3 +146,26 @@ def test_nginx_keeps_a_conversation_on_one_replica_and_moves_it_when_that_one_di
             assert {r for log in logs for r in log.replicas} == {f"127.0.0.1:{ports_a[0]}"}
         finally:
             server.__exit__(None, None, None)
+
+
+def test_stored_messages_count_rasas_own_copies_once(tmp_path):
+    """The two-stage fallback re-logs a confirmed message with the same message_id: one
+    message. The same text under a new message_id was sent twice: a duplicate."""
+    import json
+
+    import sqlalchemy as sa
+
+    url = f"sqlite:///{tmp_path / 'events.db'}"
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(sa.text("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, data TEXT)"))
+        for sender, type_name, data in [("s", "user", {"text": "bak ache", "message_id": "m1"}),
+                                        ("s", "action", {"name": "action_listen"}),
+                                        ("s", "user", {"text": "bak ache", "message_id": "m1"}),  # clarification copy
+                                        ("s", "user", {"text": "five", "message_id": "m2"}),
+                                        ("s", "user", {"text": "five", "message_id": "m3"}),      # sent twice
+                                        ("other", "user", {"text": "x", "message_id": "m9"})]:
+            connection.execute(sa.text("INSERT INTO events (sender_id, type_name, data) VALUES (:s, :t, :d)"),
+                               {"s": sender, "t": type_name, "d": json.dumps(data)})
+    engine.dispose()
+    assert scale_test.stored_user_messages(url, ["s"]) == {"s": ["bak ache", "five", "five"]}
