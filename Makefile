@@ -27,7 +27,7 @@ BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/
 	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
 	&& { echo "$$p"; break; }; done)
 
-.PHONY: help install setup train run shell test eval eval-safety validate lock clean widget browser
+.PHONY: help install setup train run shell test eval eval-safety validate bench scale-test lock clean widget browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -88,6 +88,12 @@ eval: setup ## held-out and 5-fold cross-validated macro-F1 per intent
 
 eval-safety: train ## crisis-detection recall / false-positive rate: detector alone and whole bot
 	$(PY) -m bot.eval_safety --thresholds --model $(MODEL)
+
+bench: train ## Unknot vs the Rasa starter bot side by side (QUICK=1: tiny run; TRAIN=1: also time rasa train)
+	$(PY) -m bot.bench $(if $(QUICK),--quick) $(if $(TRAIN),--train)
+
+scale-test: train ## PostgreSQL + Redis + nginx + 2 Rasa replicas on loopback; kill one mid-run (minutes)
+	$(PY) -m bot.scale_test $(if $(QUICK),--quick)
 
 lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 	rm -rf /tmp/unknot-lock && $(BASE_PYTHON) -m venv /tmp/unknot-lock

@@ -73,11 +73,12 @@ class Process:
     health_url: str
     log_path: Path
     popen: Optional[subprocess.Popen] = None
+    cwd: Path = ROOT
 
     def start(self, env: Dict[str, str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.popen = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        self.popen = subprocess.Popen(self.cmd, cwd=self.cwd, env=env, stdout=log, stderr=subprocess.STDOUT,
                                       start_new_session=True)
         log.close()
 

@@ -49,6 +49,11 @@ class Settings:
     rasa_port: int = 5005
     action_port: int = 5055
     database_url: str = _sqlite_url(ROOT / "var" / "unknot.db")
+    # Several Rasa replicas: a shared Redis lock store (empty: in-memory locks, one process).
+    lock_store_url: str = ""
+    lock_store_key_prefix: str = "unknot"
+    # Seconds a conversation lock outlives a replica that died holding it (Rasa's own variable).
+    ticket_lock_lifetime: int = 60
     clinic_name: str = "the clinic"
     clinic_contact: str = ""
     jwt_secret: str = ""
@@ -135,6 +140,9 @@ class Settings:
             "ACTION_PORT": str(self.action_port),
             "ACTION_SERVER_URL": self.action_endpoint_url,
             "DATABASE_URL": self.database_url,
+            "LOCK_STORE_URL": self.lock_store_url,
+            "LOCK_STORE_KEY_PREFIX": self.lock_store_key_prefix,
+            "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
             "CLINIC_NAME": self.clinic_name,
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
@@ -169,6 +177,20 @@ def _origins(raw: str) -> Tuple[str, ...]:
     return origins
 
 
+def _lock_store_url(raw: str) -> str:
+    url = raw.strip()
+    if url and not re.match(r"rediss?://[^/?#]", url):
+        raise SettingsError(f"LOCK_STORE_URL must be empty or a redis://host:port/db URL, got {url!r}")
+    return url
+
+
+def _key_prefix(raw: str, default: str) -> str:
+    prefix = raw.strip() or default
+    if not prefix.isalnum():
+        raise SettingsError(f"LOCK_STORE_KEY_PREFIX must be letters and digits only, got {prefix!r}")
+    return prefix
+
+
 def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Optional[Path] = None) -> Settings:
     """Read settings: real environment first, then `.env`, then defaults."""
     if environ is None:
@@ -187,6 +209,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         rasa_port=_int(merged, "RASA_PORT", defaults.rasa_port),
         action_port=_int(merged, "ACTION_PORT", defaults.action_port),
         database_url=_absolute_sqlite(merged.get("DATABASE_URL", "").strip() or defaults.database_url),
+        lock_store_url=_lock_store_url(merged.get("LOCK_STORE_URL", "")),
+        lock_store_key_prefix=_key_prefix(merged.get("LOCK_STORE_KEY_PREFIX", ""), defaults.lock_store_key_prefix),
+        ticket_lock_lifetime=_int(merged, "TICKET_LOCK_LIFETIME", defaults.ticket_lock_lifetime, 1, 3600),
         clinic_name=merged.get("CLINIC_NAME", "").strip() or defaults.clinic_name,
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),

@@ -13,6 +13,11 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine.url import make_url
 
+from bot import speedups
+
+# The Rasa server imports this module from endpoints.yml before it handles a message.
+speedups.install()
+
 
 def url_to_kwargs(url: str) -> Dict[str, Any]:
     """Split a SQLAlchemy URL into SQLTrackerStore's keyword arguments."""

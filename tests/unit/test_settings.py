@@ -91,3 +91,57 @@ def test_development_signing_key_is_generated_once_and_private():
     key = s.signing_key()
     assert len(key) >= 32 and s.signing_key() == key
     assert (ROOT / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def _endpoints(monkeypatch, env):
+    """endpoints.yml as the Rasa server reads it, with the launcher's environment."""
+    from rasa.utils.endpoints import read_endpoint_config
+
+    for key, value in load_settings(env).as_env().items():
+        monkeypatch.setenv(key, value)
+    path = str(ROOT / "endpoints.yml")
+    return read_endpoint_config(path, "tracker_store"), read_endpoint_config(path, "lock_store")
+
+
+def test_one_machine_by_default_sqlite_and_in_memory_locks(monkeypatch):
+    from rasa.core.lock_store import InMemoryLockStore, LockStore
+
+    tracker, lock = _endpoints(monkeypatch, {})
+    assert tracker.kwargs["db_url"].startswith("sqlite:///")
+    assert type(LockStore.create(lock)) is InMemoryLockStore
+
+
+def test_several_replicas_postgresql_and_redis_from_the_environment(monkeypatch):
+    from rasa.core.lock_store import LockStore, RedisLockStore
+
+    from bot.tracker_store import url_to_kwargs
+
+    tracker, lock = _endpoints(monkeypatch, {
+        "DATABASE_URL": "postgresql://unknot:pw@10.0.0.5:5432/unknot",
+        "LOCK_STORE_URL": "redis://:s3cret@10.0.0.6:6380/2", "LOCK_STORE_KEY_PREFIX": "clinic1"})
+    assert url_to_kwargs(tracker.kwargs["db_url"])["dialect"] == "postgresql"
+    store = LockStore.create(lock)  # redis-py connects lazily: nothing is contacted here
+    assert type(store) is RedisLockStore
+    kwargs = store.red.connection_pool.connection_kwargs
+    assert (kwargs["host"], kwargs["port"], kwargs["db"], kwargs["password"]) == ("10.0.0.6", 6380, 2, "s3cret")
+    assert store.key_prefix.startswith("clinic1:")
+
+
+def test_lock_store_settings_round_trip_and_refuse_bad_values():
+    s = load_settings({"LOCK_STORE_URL": "rediss://10.0.0.6", "TICKET_LOCK_LIFETIME": "20"})
+    assert s.as_env()["LOCK_STORE_URL"] == "rediss://10.0.0.6" and s.as_env()["TICKET_LOCK_LIFETIME"] == "20"
+    assert load_settings(s.as_env()) == s
+    assert load_settings({}).as_env()["LOCK_STORE_URL"] == ""
+    for bad in ({"LOCK_STORE_URL": "http://10.0.0.6"}, {"LOCK_STORE_URL": "10.0.0.6:6379"},
+                {"LOCK_STORE_KEY_PREFIX": "not-alnum"}, {"TICKET_LOCK_LIFETIME": "0"}):
+        with pytest.raises(SettingsError):
+            load_settings(bad)
+
+
+def test_redis_url_parts():
+    from bot.lock_store import redis_kwargs
+
+    assert redis_kwargs("redis://127.0.0.1") == {"host": "127.0.0.1", "port": 6379, "db": 1, "use_ssl": False}
+    assert redis_kwargs("rediss://user:p%40ss@h:7000/3", "x")["password"] == "p@ss"
+    with pytest.raises(ValueError):
+        redis_kwargs("redis://h/abc")
