@@ -70,8 +70,9 @@ def _as_postgres(cmd: List[str]) -> List[str]:
 
 
 @contextlib.contextmanager
-def postgres_server(port: Optional[int] = None, database: str = "unknot") -> Iterator[str]:
-    """A fresh server with `database` created; yields its SQLAlchemy URL."""
+def postgres_server(port: Optional[int] = None, database: str = "unknot", create: bool = True) -> Iterator[str]:
+    """A fresh server; yields the SQLAlchemy URL of `database` (created unless
+    `create` is False, for callers that let Rasa create it via ?login_db=)."""
     if _pg_bin() is None:
         apt_install("postgresql")
     bin_dir = _pg_bin()
@@ -91,8 +92,9 @@ def postgres_server(port: Optional[int] = None, database: str = "unknot") -> Ite
                    check=True, capture_output=True)
     try:
         wait_port(port, what="PostgreSQL")
-        subprocess.run(_as_postgres([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
-                                     database]), check=True, capture_output=True)
+        if create:
+            subprocess.run(_as_postgres([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U",
+                                         "postgres", database]), check=True, capture_output=True)
         yield f"postgresql://postgres@127.0.0.1:{port}/{database}"
     finally:
         subprocess.run(_as_postgres([str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]),
