@@ -59,6 +59,14 @@ def wait_port(port: int, timeout: float = 30.0, what: str = "server") -> None:
     raise ServiceUnavailable(f"{what} did not open port {port} within {timeout:.0f}s")
 
 
+def _stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 # ----------------------------------------------------------------- PostgreSQL
 def _pg_bin() -> Optional[Path]:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
@@ -120,11 +128,7 @@ def redis_server(port: Optional[int] = None) -> Iterator[str]:
         wait_port(port, what="Redis")
         yield f"redis://127.0.0.1:{port}/1"
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -192,9 +196,5 @@ def nginx_server(replicas: Sequence[str], port: int) -> Iterator[Path]:
         wait_port(port, what="nginx")
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        _stop(process)
         shutil.rmtree(base, ignore_errors=True)
