@@ -1,6 +1,6 @@
 // "Get help now": the crisis lines, shown from the config the page was rendered
 // with (bot/safety/crisis_lines.yml), so they appear at once, even offline.
-import { safeUrl } from "./markdown.js";
+import { safeLink } from "./markdown.js";
 
 const ALIASES = { UK: "GB" };
 
@@ -35,14 +35,8 @@ export function renderLines(list, region, doc = document) {
     name.textContent = line.name;
     li.appendChild(name);
     li.appendChild(doc.createTextNode(": "));
-    const href = safeUrl(line.href);
-    if (href) {
-      const a = doc.createElement("a");
-      a.href = href;
-      if (/^https?:/i.test(href)) {
-        a.target = "_blank";
-        a.rel = "noopener noreferrer";
-      }
+    const a = safeLink(line.href, doc);
+    if (a) {
       a.textContent = line.text;
       li.appendChild(a);
     } else {

@@ -17,6 +17,19 @@ const INLINE = [
   { type: "em", re: /(?<![A-Za-z0-9])_(?=[^\s_])([^_\n]*?[^\s_])_(?![A-Za-z0-9])/ },
 ];
 
+// An <a> for an allowed URL (web links open in a new tab), or null.
+export function safeLink(url, doc) {
+  const href = safeUrl(url);
+  if (!href) return null;
+  const a = doc.createElement("a");
+  a.href = href;
+  if (/^https?:/i.test(href)) {
+    a.target = "_blank";
+    a.rel = "noopener noreferrer";
+  }
+  return a;
+}
+
 export function renderInline(text, doc) {
   const frag = doc.createDocumentFragment();
   let rest = text;
@@ -33,14 +46,8 @@ export function renderInline(text, doc) {
     const { rule, m } = best;
     if (m.index > 0) frag.appendChild(doc.createTextNode(rest.slice(0, m.index)));
     if (rule.type === "link") {
-      const href = safeUrl(m[2]);
-      if (href) {
-        const a = doc.createElement("a");
-        a.href = href;
-        if (/^https?:/i.test(href)) {
-          a.target = "_blank";
-          a.rel = "noopener noreferrer";
-        }
+      const a = safeLink(m[2], doc);
+      if (a) {
         a.appendChild(renderInline(m[1], doc));
         frag.appendChild(a);
       } else {
