@@ -794,7 +794,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for name in names:
         print(f"== {name}", flush=True)
         if name == "unknot":
-            (BENCH_DIR / "unknot-bench.db").unlink(missing_ok=True)
+            from bot.tracker_store import remove_sqlite_files
+
+            remove_sqlite_files(BENCH_DIR / "unknot-bench.db")
             bot = unknot_bot(model)
         elif name == "starter":
             bot = starter_bot(ensure_starter())

@@ -54,6 +54,7 @@ class Settings:
     lock_store_key_prefix: str = "unknot"
     # Seconds a conversation lock outlives a replica that died holding it (Rasa's own variable).
     ticket_lock_lifetime: int = 60
+    max_concurrent_messages: int = 2
     clinic_name: str = "the clinic"
     clinic_contact: str = ""
     jwt_secret: str = ""
@@ -143,6 +144,7 @@ class Settings:
             "LOCK_STORE_URL": self.lock_store_url,
             "LOCK_STORE_KEY_PREFIX": self.lock_store_key_prefix,
             "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
+            "MAX_CONCURRENT_MESSAGES": str(self.max_concurrent_messages),
             "CLINIC_NAME": self.clinic_name,
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
@@ -212,6 +214,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         lock_store_url=_lock_store_url(merged.get("LOCK_STORE_URL", "")),
         lock_store_key_prefix=_key_prefix(merged.get("LOCK_STORE_KEY_PREFIX", ""), defaults.lock_store_key_prefix),
         ticket_lock_lifetime=_int(merged, "TICKET_LOCK_LIFETIME", defaults.ticket_lock_lifetime, 1, 3600),
+        max_concurrent_messages=_int(merged, "MAX_CONCURRENT_MESSAGES", defaults.max_concurrent_messages, 0, 1000),
         clinic_name=merged.get("CLINIC_NAME", "").strip() or defaults.clinic_name,
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),

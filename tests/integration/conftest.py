@@ -18,12 +18,13 @@ import yaml
 from bot.eval_safety import rest_sender
 from bot.launcher import Stack, child_env
 from bot.settings import ROOT, load_settings
+from bot.tracker_store import remove_sqlite_files
 from tests.fakes.telegram_api import FakeTelegramApi
 
 TEST_DIR = ROOT / "var" / "test"
 TEST_MODEL = TEST_DIR / "models" / "unknot-test.tar.gz"
 # Dialogue tests need the flows right, not the best classifier: fewer epochs.
-TEST_EPOCHS = {"DIETClassifier": 60, "TEDPolicy": 30}
+TEST_EPOCHS = {"DIETClassifier": 60}
 
 
 @functools.lru_cache(maxsize=None)
@@ -97,8 +98,7 @@ class Chat:
 
 def start_test_stack(model: Path, extra_env: Optional[Dict[str, str]] = None) -> Stack:
     db = TEST_DIR / "unknot-test.db"
-    if db.exists():
-        db.unlink()
+    remove_sqlite_files(db)
     running = Stack(test_settings(**(extra_env or {})), model, log_dir=TEST_DIR / "log")
     running.start()
     return running

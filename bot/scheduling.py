@@ -1,0 +1,118 @@
+"""Admission to Rasa's message processor: a few messages at a time, risk first.
+
+Rasa handles every message on one asyncio event loop. Almost all of a turn is
+CPU work that never yields; it yields only while a custom action runs on the
+action server. With many conversations at once, every message that waits on
+the action server goes to the back of the line when its answer comes back, so
+a turn with two custom actions queues three times behind everyone else: under
+load the slowest tenth of replies took 2.5x the average (README "Performance").
+
+The gate lets `limit` messages into the processor at once (MAX_CONCURRENT_MESSAGES,
+default 2: one computes while another waits on the action server) and keeps
+the rest waiting in arrival order, so each reply waits about as long as the
+others. Messages the safety detector flags (bot.safety.assess, the same check
+RiskGuard makes, cached) go ahead of every other waiting message: a person in
+distress is never queued behind a traffic spike.
+
+The gate sits inside Rasa's per-conversation lock (it wraps
+`MessageProcessor.handle_message`, which Agent.handle_message calls holding
+the lock), so a slot is never held by a message waiting for its own
+conversation. It changes only when a message is processed, never what the bot
+answers. 0 turns it off.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections import deque
+from typing import Any, Deque, Optional
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_LIMIT = 2
+
+
+class PriorityGate:
+    """A FIFO semaphore with one priority lane. A released slot is handed
+    straight to the next waiter (urgent lane first), so a newcomer can never
+    overtake someone who is already waiting."""
+
+    def __init__(self, limit: int) -> None:
+        if limit < 1:
+            raise ValueError("the gate needs at least one slot")
+        self.limit = limit
+        self.active = 0
+        self._urgent: Deque[asyncio.Future] = deque()
+        self._normal: Deque[asyncio.Future] = deque()
+
+    @property
+    def waiting(self) -> int:
+        return sum(not f.done() for f in (*self._urgent, *self._normal))
+
+    async def acquire(self, urgent: bool = False) -> None:
+        if self.active < self.limit and not self.waiting:
+            self.active += 1
+            return
+        future = asyncio.get_running_loop().create_future()
+        (self._urgent if urgent else self._normal).append(future)
+        try:
+            await future
+        except asyncio.CancelledError:
+            if future.done() and not future.cancelled():
+                self.release()  # the slot was handed to us just as we were cancelled: pass it on
+            raise
+
+    def release(self) -> None:
+        for lane in (self._urgent, self._normal):
+            while lane:
+                future = lane.popleft()
+                if not future.done():
+                    future.set_result(None)  # the slot goes to this waiter; `active` stays
+                    return
+        self.active -= 1
+
+
+def limit_from_env(environ: Optional[dict] = None) -> int:
+    raw = (environ if environ is not None else os.environ).get("MAX_CONCURRENT_MESSAGES", "").strip()
+    try:
+        return int(raw) if raw else DEFAULT_LIMIT
+    except ValueError:
+        logger.warning("MAX_CONCURRENT_MESSAGES=%r is not a number; using %d", raw, DEFAULT_LIMIT)
+        return DEFAULT_LIMIT
+
+
+def is_urgent(text: Any) -> bool:
+    """Whether a message goes to the front of the line: the safety detector flags it."""
+    if not isinstance(text, str) or not text or text.startswith("/"):
+        return False
+    try:
+        from bot.safety import assess
+
+        return assess(text).is_risk
+    except Exception:  # noqa: BLE001 - the gate must never drop a message
+        logger.exception("safety check in the admission gate failed")
+        return False
+
+
+def install(limit: Optional[int] = None) -> Optional[PriorityGate]:
+    """Wrap Rasa's MessageProcessor.handle_message with the gate (once)."""
+    from rasa.core.processor import MessageProcessor
+
+    limit = limit_from_env() if limit is None else limit
+    original = MessageProcessor.handle_message
+    if getattr(original, "_unknot_gate", None) is not None or limit <= 0:
+        return getattr(original, "_unknot_gate", None)
+    gate = PriorityGate(limit)
+
+    async def handle_message(self: MessageProcessor, message: Any) -> Any:
+        await gate.acquire(urgent=is_urgent(getattr(message, "text", None)))
+        try:
+            return await original(self, message)
+        finally:
+            gate.release()
+
+    handle_message._unknot_gate = gate  # type: ignore[attr-defined]
+    handle_message.__doc__ = original.__doc__
+    MessageProcessor.handle_message = handle_message  # type: ignore[assignment]
+    return gate
