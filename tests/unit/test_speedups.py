@@ -55,3 +55,41 @@ def test_stored_events_come_back_as_the_same_objects():
     assert ev.Event.resolve_by_type("topic", ev.SlotSet) is None
     with pytest.raises(ValueError):
         ev.Event.resolve_by_type("no_such_event")
+
+
+def test_endpoint_requests_reuse_one_connection_and_report_errors_as_before():
+    import asyncio
+
+    from aiohttp import web
+    from rasa.utils.endpoints import ClientResponseError, EndpointConfig
+
+    speedups.install()
+    peers = []
+
+    async def webhook(request):
+        peers.append(request.transport.get_extra_info("peername"))
+        if request.query.get("fail"):
+            return web.json_response({"error": "nope"}, status=500)
+        return web.json_response({"echo": await request.json()})
+
+    async def main():
+        app = web.Application()
+        app.router.add_post("/webhook", webhook)
+        runner = web.AppRunner(app)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]
+        try:
+            endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
+            answers = [await endpoint.request(json={"n": i}) for i in range(3)]
+            with pytest.raises(ClientResponseError) as error:
+                await endpoint.request(json={"n": 9}, params={"fail": "1"})
+            return answers, error.value.status
+        finally:
+            await runner.cleanup()
+
+    answers, status = asyncio.run(main())
+    assert answers == [{"echo": {"n": i}} for i in range(3)]
+    assert status == 500
+    assert len(peers) == 4 and len(set(peers)) == 1  # one keep-alive connection for all four
