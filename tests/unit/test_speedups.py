@@ -93,3 +93,51 @@ def test_endpoint_requests_reuse_one_connection_and_report_errors_as_before():
     assert answers == [{"echo": {"n": i}} for i in range(3)]
     assert status == 500
     assert len(peers) == 4 and len(set(peers)) == 1  # one keep-alive connection for all four
+
+
+def _event_samples():
+    """Every Rasa event type as the action server would send it, and broken variants."""
+    from datetime import datetime
+
+    from rasa.shared.core import events as ev
+
+    real = [ev.UserUttered("hi", {"name": "greet", "confidence": 0.9}), ev.ActionExecuted("action_listen"),
+            ev.SlotSet("region", "UK"), ev.SlotSet("pain_score", 7), ev.EntitiesAdded([{"entity": "x", "value": 1}]),
+            ev.ReminderScheduled("intent", datetime.now()),
+            ev.ActionExecutionRejected("coping_form"), ev.ActiveLoop("coping_form"), ev.ActiveLoop(None),
+            ev.AllSlotsReset(), ev.ConversationResumed(), ev.ConversationPaused(), ev.FollowupAction("utter_x"),
+            ev.StoryExported(), ev.Restarted(), ev.ActionReverted(), ev.UserUtteranceReverted(),
+            ev.BotUttered("hello", {"buttons": []}), ev.SessionStarted(), ev.AgentUttered("hi"),
+            ev.LoopInterrupted(True), ev.ReminderCancelled(intent="x")]
+    samples = [e.as_dict() for e in real]
+    broken = []
+    for sample in samples:
+        for key, value in list(sample.items()):
+            for bad in (None, True, 1, 1.5, "x", [], {}):
+                variant = dict(sample)
+                variant[key] = bad
+                broken.append(variant)
+            variant = dict(sample)
+            del variant[key]
+            broken.append(variant)
+    broken += [{"event": "no_such_event"}, {}, [], "slot", None, {"event": True}]
+    return samples, broken
+
+
+def test_quick_check_agrees_with_jsonschema_on_every_event_and_broken_ones():
+    from rasa.core.actions.action import RemoteAction
+    from jsonschema.validators import validator_for
+
+    schema = RemoteAction("action_x", None).action_response_format_spec()
+    validator = validator_for(schema)(schema)
+    samples, broken = _event_samples()
+    responses = [[], [{"text": "hi"}], [{"text": "hi", "buttons": [{"title": "a", "payload": "/b"}]}], ["no"], [1]]
+    instances = [{"events": [e], "responses": r} for e in samples + broken for r in responses[:2]]
+    instances += [{"events": samples, "responses": r} for r in responses] + [{"events": "x"}, {}, [], None,
+                                                                              {"events": [], "extra": 1}]
+    disagreements = [i for i in instances if speedups.quick_is_valid(validator, schema, i) != validator.is_valid(i)]
+    assert disagreements == []
+    assert sum(validator.is_valid(i) for i in instances) > 40  # both verdicts are exercised
+    assert sum(not validator.is_valid(i) for i in instances) > 40
+    # A schema with a keyword the quick check does not know is left to jsonschema.
+    assert speedups.quick_is_valid(validator, {"type": "string", "minLength": 3}, "ab") is False
