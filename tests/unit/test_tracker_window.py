@@ -65,8 +65,10 @@ def bot(text: str) -> BotUttered:
 
 
 def session_start(carried: Dict[str, object] = None) -> List[Event]:
-    slots = [SlotSet(k, v) for k, v in (carried or {}).items()]
-    return [act("action_session_start"), SessionStarted(), *slots, act(LISTEN)]
+    # created in order: Rasa's own retrieve finds the session by the timestamps
+    events: List[Event] = [act("action_session_start"), SessionStarted()]
+    events += [SlotSet(k, v) for k, v in (carried or {}).items()]
+    return events + [act(LISTEN)]
 
 
 class Script:
