@@ -111,7 +111,15 @@ def _rows(url, sender):
     return [tuple(r) for r in rows]
 
 
-def window_store_keeps_every_event(url, domain):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)])
+def url(request, tmp_path):
+    """A fresh SQLite file, or this module's PostgreSQL server."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'window.db'}"
+    return request.getfixturevalue("postgres_url")
+
+
+def test_window_store_keeps_every_event(url, domain):
     import asyncio
 
     turns = _script()
@@ -136,7 +144,7 @@ def window_store_keeps_every_event(url, domain):
     assert loaded.past_states(domain)[-20:] == reference.past_states(domain)[-20:]
 
 
-def stale_windows_are_rebuilt(url, domain):
+def test_stale_windows_are_rebuilt(url, domain):
     import asyncio
 
     import sqlalchemy as sa
@@ -168,24 +176,6 @@ def stale_windows_are_rebuilt(url, domain):
     asyncio.run(_play(store, "stale", turns[:3]))
     assert len(asyncio.run(store.retrieve_full_tracker("stale")).events) == sum(len(t) for t in turns[:3])
     engine.dispose()
-
-
-def test_sqlite_window_store_keeps_every_event(tmp_path, domain):
-    window_store_keeps_every_event(f"sqlite:///{tmp_path / 'window.db'}", domain)
-
-
-def test_sqlite_stale_windows_are_rebuilt(tmp_path, domain):
-    stale_windows_are_rebuilt(f"sqlite:///{tmp_path / 'stale.db'}", domain)
-
-
-@pytest.mark.slow
-def test_postgresql_window_store_keeps_every_event(postgres_url, domain):
-    window_store_keeps_every_event(postgres_url, domain)
-
-
-@pytest.mark.slow
-def test_postgresql_stale_windows_are_rebuilt(postgres_url, domain):
-    stale_windows_are_rebuilt(postgres_url, domain)
 
 
 def test_window_off_is_rasas_store_and_a_bad_setting_stops_the_start(tmp_path, domain):
