@@ -65,6 +65,7 @@ logger = logging.getLogger(__name__)
 # are already in `events` (or synthetic), and how many synthetic ones it starts with.
 STORED_ATTR = "_unknot_stored_events"
 SYNTHETIC_ATTR = "_unknot_synthetic_events"
+WINDOW_FORMAT = 1  # of events_json; a row in another format is rebuilt from `events`
 
 
 def url_to_kwargs(url: str) -> Dict[str, Any]:
@@ -210,7 +211,8 @@ def window_parts(events: Sequence[Event], n: int,
     Rasa still applies, and it must itself stay applied: a revert or a form's
     happy path that would reach back across it moves it earlier. It is never
     before the latest SessionStarted; with fewer turns the window is the session
-    from that event on, as Rasa's own retrieve returns it (prefix empty). "User turns kept" counts the applied user messages after start.
+    from that event on, as Rasa's own retrieve returns it (prefix empty).
+    "User turns kept" counts the user messages Rasa applies from `start` on.
     """
     events = list(events)
     start = _session_start(events)
@@ -279,9 +281,9 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             row = session.execute(sa.select(tracker_windows).where(
                 tracker_windows.c.sender_id == sender_id)).first()
             if row is not None and last is not None and (row.last_event_id, row.last_event_time) == tuple(last):
-                stored = json.loads(row.events_json)
-                tracker = DialogueStateTracker.from_dict(sender_id, stored["events"], slots)
-                return _mark(tracker, len(tracker.events), stored["synthetic"])
+                tracker = _from_window_row(sender_id, row.events_json, slots)
+                if tracker is not None:
+                    return tracker
             if last is None:
                 if row is not None:  # the conversation was deleted: so is its window
                     session.execute(tracker_windows.delete().where(tracker_windows.c.sender_id == sender_id))
@@ -356,9 +358,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             # `events`, so no later revert can reach past what the tracker holds.
             session.execute(tracker_windows.delete().where(where))
             return
+        stored = {"format": WINDOW_FORMAT, "synthetic": synthetic,
+                  "events": [e.as_dict() for e in prefix + events[start:]]}
         values = {"last_event_id": last[0], "last_event_time": last[1], "updated": time.time(),
-                  "events_json": json.dumps({"synthetic": synthetic,
-                                             "events": [e.as_dict() for e in prefix + events[start:]]})}
+                  "events_json": json.dumps(stored)}
         _upsert(session, sender_id, values)
 
 
@@ -378,6 +381,19 @@ def _upsert(session: Any, sender_id: str, values: Dict[str, Any]) -> None:
                               .values(**values))
     if not updated.rowcount:
         session.execute(tracker_windows.insert().values(**row))
+
+
+def _from_window_row(sender_id: str, events_json: str, slots: Iterable[Slot]) -> Optional[DialogueStateTracker]:
+    """The tracker a window row holds; None (rebuild it) when the row cannot be read."""
+    try:
+        stored = json.loads(events_json)
+        if stored.get("format") != WINDOW_FORMAT:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, stored["events"], slots)
+        return _mark(tracker, len(tracker.events), int(stored["synthetic"]))
+    except Exception:  # noqa: BLE001 - never lose a conversation over its window: rebuild it
+        logger.warning(f"Unreadable window of '{sender_id}'; rebuilding it from the events table", exc_info=True)
+        return None
 
 
 def _mark(tracker: DialogueStateTracker, stored: int, synthetic: int) -> DialogueStateTracker:

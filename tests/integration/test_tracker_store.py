@@ -165,8 +165,13 @@ def test_stale_windows_are_rebuilt(url, domain):
     asyncio.run(store.save(loaded))
     assert asyncio.run(store.retrieve("stale")).latest_action_name == "action_listen"
     assert store.window_rebuilds == 1
-    # the conversation is deleted behind the store's back: no tracker, and no window left with its text
+    # a window row nobody can read (another format, damage) is rebuilt, the conversation is not lost
     engine = sa.create_engine(url.split("?")[0])
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE unknot_tracker_windows SET events_json = '{\"format\": 0}'"))
+    assert asyncio.run(store.retrieve("stale")).latest_action_name == "action_listen"
+    assert store.window_rebuilds == 2
+    # the conversation is deleted behind the store's back: no tracker, and no window left with its text
     with engine.begin() as conn:
         conn.execute(sa.text("DELETE FROM events WHERE sender_id = 'stale'"))
     assert asyncio.run(store.retrieve("stale")) is None
