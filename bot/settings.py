@@ -38,6 +38,22 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int = 1, high: in
     return value
 
 
+# Fewer turns than this could hide states the policies look at (TEDPolicy's
+# max_history is 5 states; the two-stage fallback looks 3 user messages back).
+MIN_WINDOW_TURNS = 5
+
+
+def window_turns(raw: object, default: int = 10) -> int:
+    """TRACKER_WINDOW_TURNS: 0 (off) or the user turns the tracker store hands Rasa.
+    Shared by load_settings and the tracker store, which gets the value as a
+    string from endpoints.yml."""
+    name = "TRACKER_WINDOW_TURNS"
+    value = _int({name: "" if raw is None else str(raw)}, name, default, 0, 1000)
+    if 0 < value < MIN_WINDOW_TURNS:
+        raise SettingsError(f"{name} must be 0 (off) or at least {MIN_WINDOW_TURNS}, got {value}")
+    return value
+
+
 def _sqlite_url(path: Path) -> str:
     return f"sqlite:///{path}"
 
@@ -55,6 +71,8 @@ class Settings:
     # Seconds a conversation lock outlives a replica that died holding it (Rasa's own variable).
     ticket_lock_lifetime: int = 60
     max_concurrent_messages: int = 2
+    # User turns of the current session the tracker store hands Rasa (0: the whole session).
+    tracker_window_turns: int = 10
     clinic_name: str = "the clinic"
     clinic_contact: str = ""
     jwt_secret: str = ""
@@ -145,6 +163,7 @@ class Settings:
             "LOCK_STORE_KEY_PREFIX": self.lock_store_key_prefix,
             "TICKET_LOCK_LIFETIME": str(self.ticket_lock_lifetime),
             "MAX_CONCURRENT_MESSAGES": str(self.max_concurrent_messages),
+            "TRACKER_WINDOW_TURNS": str(self.tracker_window_turns),
             "CLINIC_NAME": self.clinic_name,
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
@@ -215,6 +234,7 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         lock_store_key_prefix=_key_prefix(merged.get("LOCK_STORE_KEY_PREFIX", ""), defaults.lock_store_key_prefix),
         ticket_lock_lifetime=_int(merged, "TICKET_LOCK_LIFETIME", defaults.ticket_lock_lifetime, 1, 3600),
         max_concurrent_messages=_int(merged, "MAX_CONCURRENT_MESSAGES", defaults.max_concurrent_messages, 0, 1000),
+        tracker_window_turns=window_turns(merged.get("TRACKER_WINDOW_TURNS", ""), defaults.tracker_window_turns),
         clinic_name=merged.get("CLINIC_NAME", "").strip() or defaults.clinic_name,
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),

@@ -1,25 +1,73 @@
-"""Rasa's SQL tracker store, configured with one SQLAlchemy URL (DATABASE_URL).
+"""Rasa's SQL tracker store, configured with one SQLAlchemy URL (DATABASE_URL),
+handing Rasa a bounded window of the conversation.
 
 Rasa's own SQLTrackerStore takes dialect, host, port, db, user and password as
 separate keys; operators have one URL. This subclass splits the URL and makes
 sure the folder of a SQLite file exists.
+
+The window (TRACKER_WINDOW_TURNS, README "Conversation window"): Rasa core does
+work proportional to the events of the session several times per message
+(loading and replaying the tracker, `tracker.copy()` before every action,
+`past_states` for every policy, the whole tracker sent to the action server), so
+a long conversation got slower turn after turn. `retrieve` therefore hands Rasa
+only the last N user turns of the current session, behind a short synthetic
+prefix that reproduces the dialogue state (slots, active form) where the window
+starts. The window is kept in a side table (bot/window_table.py) next to Rasa's
+`events` table, which still receives every event exactly once, as before:
+staff review, the widget history and `retrieve_full_tracker` read it whole.
 """
 from __future__ import annotations
 
+import copy
+import json
+import logging
+import time
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionExecutionRejected,
+    ActionReverted,
+    ActiveLoop,
+    AllSlotsReset,
+    ConversationPaused,
+    DefinePrevUserUtteredFeaturization,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+    UserUtteranceReverted,
+    deserialise_events,
+)
+from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
 from bot import speedups
+from bot.settings import MIN_WINDOW_TURNS
+from bot.settings import window_turns as parse_window_turns
+from bot.window_table import metadata as window_metadata
+from bot.window_table import tracker_windows
 
 # The Rasa server imports this module from endpoints.yml before it handles a message.
 speedups.install()
+
+logger = logging.getLogger(__name__)
+
+# Set on every tracker this store hands out or saves: how many of its events
+# are already in `events` (or synthetic), and how many synthetic ones it starts with.
+STORED_ATTR = "_unknot_stored_events"
+SYNTHETIC_ATTR = "_unknot_synthetic_events"
+WINDOW_FORMAT = 1  # of events_json; a row in another format is rebuilt from `events`
 
 
 def url_to_kwargs(url: str) -> Dict[str, Any]:
@@ -70,14 +118,318 @@ def remove_sqlite_files(path: Path) -> None:
     (a log left behind would be read into a new database of the same name)."""
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
+# --------------------------------------------------------------------------- window
+
+
+def _is_action(event: Event, name: str) -> bool:
+    return isinstance(event, ActionExecuted) and event.action_name == name
+
+
+def _session_start(events: Sequence[Event]) -> int:
+    """Index of the last SessionStarted (0 without one): where Rasa's own
+    retrieve starts the current session (its query takes the events from that
+    event's timestamp on, so not the `action_session_start` logged just before)."""
+    for i in range(len(events) - 1, -1, -1):
+        if isinstance(events[i], SessionStarted):
+            return i
+    return 0
+
+
+def applied_positions(events: Sequence[Event]) -> Tuple[List[int], Set[int]]:
+    """(applied, undone): the positions of the events Rasa's
+    `DialogueStateTracker.applied_events()` returns, and of those it takes back
+    on the way: reverted turns (UserUtteranceReverted, ActionReverted) and the
+    turns a loop's happy path folds away (a form asking its next question). The
+    same algorithm as applied_events(), on positions. Events before a Restarted
+    or SessionStarted are dropped there, not taken back: they are in neither."""
+    loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+    stack: List[int] = []
+    undone: Set[int] = set()
+
+    def undo_till(kind: type) -> None:
+        while stack:
+            i = stack.pop()
+            undone.add(i)
+            if isinstance(events[i], kind):
+                break
+
+    for i, event in enumerate(events):
+        if isinstance(event, (Restarted, SessionStarted)):
+            stack.clear()
+        elif isinstance(event, ActionReverted):
+            undo_till(ActionExecuted)
+        elif isinstance(event, UserUtteranceReverted):
+            undo_till(UserUttered)
+            undo_till(ActionExecuted)
+        elif (isinstance(event, ActionExecuted) and event.action_name in loop_names
+              and not _first_loop_execution_or_unhappy_path(event.action_name, [events[j] for j in stack])):
+            undone.add(i)  # a repeated loop execution is not applied either
+            kept: List[int] = []
+            while stack and not _is_action(events[stack[-1]], event.action_name):
+                j = stack.pop()
+                if isinstance(events[j], (ActionExecuted, UserUttered, DefinePrevUserUtteredFeaturization)):
+                    undone.add(j)
+                else:
+                    kept.append(j)
+            stack.extend(reversed(kept))
+        else:
+            stack.append(i)
+    return stack, undone
+
+
+def _first_loop_execution_or_unhappy_path(loop: str, applied: Sequence[Event]) -> bool:
+    """DialogueStateTracker._first_loop_execution_or_unhappy_path, as a function."""
+    next_action: Optional[str] = None
+    for event in reversed(applied):
+        if isinstance(event, ActiveLoop) and event.name is None:
+            return True
+        if isinstance(event, ActionExecutionRejected) and event.action_name == loop:
+            return True
+        if isinstance(event, UserUttered) and next_action is not None and next_action != loop:
+            return True
+        if isinstance(event, ActionExecuted):
+            if event.action_name == loop:
+                return False
+            next_action = event.action_name
+    return True
+
+
+def _state_prefix(before_cut: Sequence[Event], carried: Dict[str, Any], slots: Iterable[Slot],
+                  timestamp: float) -> List[Event]:
+    """Events that put a fresh tracker in the state `before_cut` leaves it in,
+    as far as anything after the cut can see: slots (value and whether set),
+    a paused conversation, the active loop and whether it was rejected.
+
+    Two things Rasa reads from events rather than from the state come along too:
+    `carried`, the last applied SlotSet value of each slot, which is what
+    action_session_start carries into a new session (it differs from the slot's
+    value only after an AllSlotsReset: those values are set, then reset); and
+    the names of the loops activated earlier in the session, because
+    applied_events() treats the executions of every loop named in an ActiveLoop
+    event of the tracker differently (they are activated, then deactivated)."""
+    state = DialogueStateTracker.from_events("window", list(before_cut), slots=slots)
+    current = {name: slot.value for name, slot in state.slots.items()
+               if slot.has_been_set or slot.value != slot.initial_value}
+    prefix: List[Event] = [ActionExecuted(ACTION_SESSION_START_NAME, timestamp=timestamp),
+                           SessionStarted(timestamp=timestamp)]
+    reset = {name: value for name, value in carried.items() if name not in current}
+    if reset:
+        prefix += [SlotSet(name, copy.deepcopy(value), timestamp=timestamp) for name, value in reset.items()]
+        prefix.append(AllSlotsReset(timestamp=timestamp))
+    prefix += [SlotSet(name, copy.deepcopy(value), timestamp=timestamp) for name, value in current.items()]
+    if state.is_paused():
+        prefix.append(ConversationPaused(timestamp=timestamp))
+    loop = state.active_loop_name
+    earlier = [name for name in dict.fromkeys(e.name for e in before_cut if isinstance(e, ActiveLoop) and e.name)
+               if name != loop]
+    if earlier:
+        prefix += [ActiveLoop(name, timestamp=timestamp) for name in earlier]
+        prefix.append(ActiveLoop(None, timestamp=timestamp))
+    if loop:
+        prefix.append(ActiveLoop(loop, timestamp=timestamp))
+        if state.is_active_loop_rejected:
+            prefix.append(ActionExecutionRejected(loop, timestamp=timestamp))
+    return prefix
+
+
+def window_parts(events: Sequence[Event], n: int,
+                 slots: Iterable[Slot]) -> Tuple[int, List[Event], int]:
+    """(start, prefix, user turns kept): the window is `prefix + events[start:]`.
+
+    The cut is the `action_listen` right before the n-th last user message that
+    Rasa still applies, and it must itself stay applied: a revert or a form's
+    happy path that would reach back across it moves it earlier. It is never
+    before the latest SessionStarted; with fewer turns the window is the session
+    from that event on, as Rasa's own retrieve returns it (prefix empty).
+    "User turns kept" counts the user messages Rasa applies from `start` on.
+    """
+    events = list(events)
+    start = _session_start(events)
+    if n <= 0:
+        return 0, [], 0
+    session = events[start:]
+    applied, undone = applied_positions(session)
+    users = 0
+    for i in range(len(session) - 1, 0, -1):
+        event = session[i]
+        if isinstance(event, UserUttered) and i not in undone:
+            users += 1
+        elif (users >= n and _is_action(event, ACTION_LISTEN_NAME) and i not in undone
+              and i + 1 < len(session) and isinstance(session[i + 1], UserUttered) and i + 1 not in undone):
+            carried = {e.key: e.value for e in (session[j] for j in applied if j < i) if isinstance(e, SlotSet)}
+            cut = start + i
+            return cut, _state_prefix(events[start:cut], carried, slots, events[cut].timestamp), users
+    if session and isinstance(session[0], UserUttered) and 0 not in undone:
+        users += 1
+    return start, [], users
+
+
+def window(events: Sequence[Event], n: int, slots: Iterable[Slot]) -> List[Event]:
+    """The events of a tracker holding the last `n` user turns of the latest
+    session, behind a prefix that reproduces the dialogue state at the cut.
+    `n` = 0: all events, unchanged."""
+    start, prefix, _ = window_parts(events, n, slots)
+    return prefix + list(events)[start:]
+
+
+# --------------------------------------------------------------------------- store
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
     # `db_url`, not `url`: Rasa's endpoint config keeps `url` for itself.
-    def __init__(self, domain: Optional[Domain] = None, db_url: str = "", **kwargs: Any) -> None:
+    def __init__(self, domain: Optional[Domain] = None, db_url: str = "", window_turns: Any = None,
+                 **kwargs: Any) -> None:
+        self.window_turns = parse_window_turns(window_turns)  # a bad value stops the server here
         kwargs.update(url_to_kwargs(db_url))
         super().__init__(domain=domain, **kwargs)
         if self.engine.dialect.name == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
             self.engine.dispose()
             self.engine = sqlite_engine(self.engine.url)
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        # Windows rebuilt from `events` (no row, or a stale one); the tests read it.
+        self.window_rebuilds = 0
+        if self.window_turns:
+            self._create_window_table()
+
+    def _create_window_table(self) -> None:
+        try:
+            window_metadata.create_all(self.engine)
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError, sa.exc.IntegrityError) as error:
+            # Several replicas starting at once race to create it; one wins.
+            with self.engine.connect() as conn:
+                if not sa.inspect(conn).has_table(tracker_windows.name):
+                    raise
+            logger.debug(f"Another process created {tracker_windows.name}: {error}")
+
+    # -- reading
+
+    async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The current session as a window (see the module docstring), from the
+        stored window while it is current, else rebuilt from `events`."""
+        if not self.window_turns:
+            return await super().retrieve(sender_id)
+        slots = self.domain.slots
+        with self.session_scope() as session:
+            last = self._last_event(session, sender_id)
+            row = session.execute(sa.select(tracker_windows).where(
+                tracker_windows.c.sender_id == sender_id)).first()
+            if row is not None and last is not None and (row.last_event_id, row.last_event_time) == tuple(last):
+                tracker = _from_window_row(sender_id, row.events_json, slots)
+                if tracker is not None:
+                    return tracker
+            if last is None:
+                if row is not None:  # the conversation was deleted: so is its window
+                    session.execute(tracker_windows.delete().where(tracker_windows.c.sender_id == sender_id))
+                    session.commit()
+                return None
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
+            events = deserialise_events([json.loads(r.data) for r in rows])
+        self.window_rebuilds += 1
+        logger.debug(f"Rebuilding the window of '{sender_id}' from {len(events)} stored events")
+        start, prefix, _ = window_parts(events, self.window_turns, slots)
+        windowed = prefix + events[start:]
+        tracker = DialogueStateTracker.from_events(sender_id, windowed, slots)
+        return _mark(tracker, len(windowed), len(prefix))
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        """Every event of every session, as Rasa returns it (no window)."""
+        tracker = await super().retrieve_full_tracker(conversation_id)
+        if tracker is not None and self.window_turns:
+            _mark(tracker, len(tracker.events), 0)  # saving it appends only what is added later
+        return tracker
+
+    def _last_event(self, session: Any, sender_id: str) -> Optional[Tuple[int, float]]:
+        e = self.SQLEvent
+        return session.query(e.id, e.timestamp).filter(e.sender_id == sender_id).order_by(e.id.desc()).first()
+
+    # -- writing
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        """Append the tracker's new events to `events` (each once, in order), then
+        store the window of the tracker in the same transaction."""
+        if not self.window_turns:
+            return await super().save(tracker)
+        await self.stream_events(tracker)
+        events = list(tracker.events)
+        with self.session_scope() as session:
+            stored = getattr(tracker, STORED_ATTR, None)
+            # A tracker this store never handed out (a new conversation from
+            # init_tracker): Rasa's own count of what is stored already.
+            new = events[stored:] if stored is not None else list(self._additional_events(session, tracker))
+            rows = [self._event_row(tracker.sender_id, event) for event in new]
+            session.add_all(rows)
+            session.flush()  # assigns the ids
+            last = (rows[-1].id, rows[-1].timestamp) if rows else self._last_event(session, tracker.sender_id)
+            self._write_window(session, tracker, events, last)
+            session.commit()
+        setattr(tracker, STORED_ATTR, len(events))
+        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    def _event_row(self, sender_id: str, event: Event) -> Any:
+        """One row of `events`, exactly as SQLTrackerStore.save writes it."""
+        data = event.as_dict()
+        return self.SQLEvent(
+            sender_id=sender_id,
+            type_name=event.type_name,
+            timestamp=data.get("timestamp"),
+            intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+            action_name=data.get("name"),
+            data=json.dumps(data),
+        )
+
+    def _write_window(self, session: Any, tracker: DialogueStateTracker, events: List[Event],
+                      last: Optional[Tuple[int, float]]) -> None:
+        sender_id = tracker.sender_id
+        start, prefix, users = window_parts(events, self.window_turns, self.domain.slots)
+        own_prefix = getattr(tracker, SYNTHETIC_ATTR, 0)
+        synthetic = len(prefix) if prefix else (own_prefix if start == 0 else 0)
+        where = tracker_windows.c.sender_id == sender_id
+        if last is None or (not prefix and start == 0 and own_prefix and users < MIN_WINDOW_TURNS):
+            # Nothing stored, or reverts (a fallback giving up, "/back") took
+            # back turns of a window that is already cut until fewer than
+            # MIN_WINDOW_TURNS are left: the next retrieve rebuilds it from
+            # `events`, so no later revert can reach past what the tracker holds.
+            session.execute(tracker_windows.delete().where(where))
+            return
+        stored = {"format": WINDOW_FORMAT, "synthetic": synthetic,
+                  "events": [e.as_dict() for e in prefix + events[start:]]}
+        values = {"last_event_id": last[0], "last_event_time": last[1], "updated": time.time(),
+                  "events_json": json.dumps(stored)}
+        _upsert(session, sender_id, values)
+
+
+def _upsert(session: Any, sender_id: str, values: Dict[str, Any]) -> None:
+    dialect = session.get_bind().dialect.name
+    row = {"sender_id": sender_id, **values}
+    if dialect in ("sqlite", "postgresql"):
+        if dialect == "sqlite":
+            from sqlalchemy.dialects.sqlite import insert
+        else:
+            from sqlalchemy.dialects.postgresql import insert
+        statement = insert(tracker_windows).values(**row)
+        session.execute(statement.on_conflict_do_update(index_elements=["sender_id"], set_=values))
+        return
+    # Other databases: the conversation lock (lock store) serialises writers.
+    updated = session.execute(tracker_windows.update().where(tracker_windows.c.sender_id == sender_id)
+                              .values(**values))
+    if not updated.rowcount:
+        session.execute(tracker_windows.insert().values(**row))
+
+
+def _from_window_row(sender_id: str, events_json: str, slots: Iterable[Slot]) -> Optional[DialogueStateTracker]:
+    """The tracker a window row holds; None (rebuild it) when the row cannot be read."""
+    try:
+        stored = json.loads(events_json)
+        if stored.get("format") != WINDOW_FORMAT:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, stored["events"], slots)
+        return _mark(tracker, len(tracker.events), int(stored["synthetic"]))
+    except Exception:  # noqa: BLE001 - never lose a conversation over its window: rebuild it
+        logger.warning(f"Unreadable window of '{sender_id}'; rebuilding it from the events table", exc_info=True)
+        return None
+
+
+def _mark(tracker: DialogueStateTracker, stored: int, synthetic: int) -> DialogueStateTracker:
+    setattr(tracker, STORED_ATTR, stored)
+    setattr(tracker, SYNTHETIC_ATTR, synthetic)
+    return tracker

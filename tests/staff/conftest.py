@@ -21,6 +21,7 @@ from starlette.testclient import TestClient
 
 from bot.eval_safety import rest_sender
 from bot.web.staff import auth, db
+from bot.window_table import tracker_windows
 from tests.integration.conftest import test_settings
 from tests.integration.postgres import postgres_server
 
@@ -62,7 +63,11 @@ def bot_conversations(stack) -> Dict[str, Dict]:
                 "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
                 "WHERE sender_id = ? ORDER BY id", (sender,))]
             assert rows, f"the bot stored nothing for {name}"
-            out[name] = {"sender": sender, "rows": rows}
+            # the tracker store's window of the conversation (bot/window_table.py)
+            windows = [dict(r) for r in conn.execute(
+                "SELECT sender_id, last_event_id, last_event_time, events_json, updated "
+                "FROM unknot_tracker_windows WHERE sender_id = ?", (sender,))]
+            out[name] = {"sender": sender, "rows": rows, "windows": windows}
     return out
 
 
@@ -79,10 +84,11 @@ def _shifted(rows, sender, seconds=0.0, channel=None):
 
 
 def fill_database(url: str, conversations: Dict[str, Dict]) -> Dict[str, str]:
-    """Create `events` with Rasa's schema code and copy the bot's rows in. Two
-    derived conversations: `old` is moved 400 days back (for retention), and
-    `telegram` is a copy of `plain` relabelled as the telegram channel (the test
-    stack only speaks REST). Returns {name: sender_id}."""
+    """Create `events` with Rasa's schema code and copy the bot's rows in, and
+    the tracker store's windows. Two derived conversations: `old` is moved 400
+    days back (for retention), and `telegram` is a copy of `plain` relabelled
+    as the telegram channel (the test stack only speaks REST). Returns
+    {name: sender_id}."""
     from bot.tracker_store import UrlSQLTrackerStore
 
     UrlSQLTrackerStore(db_url=url)  # creates the database (PostgreSQL: via login_db) and `events`
@@ -95,9 +101,12 @@ def fill_database(url: str, conversations: Dict[str, Dict]) -> Dict[str, str]:
             rows += c["rows"]
     senders["telegram"] = conversations["plain"]["sender"] + "-tg"
     rows += _shifted(conversations["plain"]["rows"], senders["telegram"], channel="telegram")
+    windows = [{**w, "updated": w["updated"] - (OLD_DAYS * 86400 if name == "old" else 0)}
+               for name, c in conversations.items() for w in c["windows"]]
     engine = db.get_engine(url)
     with engine.begin() as conn:
         conn.execute(db.events.insert(), rows)
+        conn.execute(tracker_windows.insert(), windows)
     for username, password in PASSWORDS.items():
         auth.create_user(engine, username, password, "admin" if username == "adam" else "reviewer")
     return senders

@@ -44,7 +44,8 @@ def test_retention_deletes_old_conversations_from_events_and_every_staff_table(s
     client.post(f"/staff/conversations/{cid}/notes", data={"body": "OLDNOTEMARKER", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/unmask", data={"csrf_token": token})
     found = [t for t, v in every_text_cell(engine) if old in v or "OLDCONVERSATIONMARKER" in v or "OLDNOTEMARKER" in v]
-    assert {"events", "staff_conversations", "staff_reviews", "staff_notes", "staff_audit"} <= set(found)
+    assert {"events", "unknot_tracker_windows", "staff_conversations", "staff_reviews", "staff_notes",
+            "staff_audit"} <= set(found)
     before = {t: v for t, v in every_text_cell(engine)}
 
     dry = cli(url, "retention", "--days", "365", "--dry-run")
@@ -60,6 +61,8 @@ def test_retention_deletes_old_conversations_from_events_and_every_staff_table(s
     with engine.connect() as conn:
         kept = {r[0] for r in conn.execute(sa.select(db.events.c.sender_id).distinct())}
         assert kept == set(senders.values()) - {old}
+        windows = {r[0] for r in conn.execute(sa.text("SELECT sender_id FROM unknot_tracker_windows"))}
+        assert windows and old not in windows and windows <= kept
         assert conn.execute(sa.select(sa.func.count()).select_from(db.conversations)).scalar() == len(kept)
         last = conn.execute(sa.select(db.audit).order_by(db.audit.c.id.desc())).mappings().first()
     assert last["action"] == "retention" and "deleted 1 conversations" in last["detail"]

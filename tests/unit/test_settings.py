@@ -138,6 +138,21 @@ def test_lock_store_settings_round_trip_and_refuse_bad_values():
             load_settings(bad)
 
 
+def test_tracker_window_setting_reaches_the_tracker_store(monkeypatch):
+    from bot.tracker_store import UrlSQLTrackerStore
+
+    assert load_settings({}).tracker_window_turns == 10
+    s = load_settings({"TRACKER_WINDOW_TURNS": "0"})
+    assert s.as_env()["TRACKER_WINDOW_TURNS"] == "0" and load_settings(s.as_env()) == s
+    for bad in ("ten", "-1", "4", "1001"):
+        with pytest.raises(SettingsError):
+            load_settings({"TRACKER_WINDOW_TURNS": bad})
+    tracker, _ = _endpoints(monkeypatch, {"TRACKER_WINDOW_TURNS": "25", "DATABASE_URL": "sqlite:///:memory:"})
+    assert tracker.kwargs["window_turns"] == "25"
+    store = UrlSQLTrackerStore(db_url=tracker.kwargs["db_url"], window_turns=tracker.kwargs["window_turns"])
+    assert store.window_turns == 25
+
+
 def test_redis_url_parts():
     from bot.lock_store import redis_kwargs
 

@@ -1,5 +1,6 @@
-"""Delete conversations older than RETENTION_DAYS: Rasa's events and every
-staff row about them (summary, flags, review, notes, audit entries).
+"""Delete conversations older than RETENTION_DAYS: Rasa's events, the tracker
+store's window of each (bot/window_table.py, it holds message text too) and
+every staff row about them (summary, flags, review, notes, audit entries).
 
 A conversation is old when its *last* event is older than the cutoff. This is
 the only code that writes Rasa's `events` table. It records in the audit log
@@ -13,6 +14,7 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 
 from bot.web.staff import audit, db
+from bot.window_table import has_window_table, tracker_windows
 
 BATCH = 500
 
@@ -26,6 +28,10 @@ def old_senders(conn, cutoff: float) -> List[str]:
     c = db.conversations
     # Summary rows whose events are already gone (or old) go too.
     found.update(r[0] for r in conn.execute(sa.select(c.c.sender_id).where(c.c.last_ts < cutoff)))
+    if has_window_table(conn):
+        # and windows not written since the cutoff (every save rewrites a conversation's window)
+        w = tracker_windows
+        found.update(r[0] for r in conn.execute(sa.select(w.c.sender_id).where(w.c.updated < cutoff)))
     return sorted(found)
 
 
@@ -35,6 +41,7 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
     deleted = {"conversations": 0, "events": 0}
     with engine.begin() as conn:
         senders = old_senders(conn, cutoff)
+        windows = has_window_table(conn)
         if senders and db.has_events_table(conn):
             still_active = set()
             e = db.events
@@ -50,7 +57,8 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
             batch = senders[start:start + BATCH]
             if db.has_events_table(conn):
                 deleted["events"] += conn.execute(db.events.delete().where(db.events.c.sender_id.in_(batch))).rowcount
-            for table in (db.conversations, db.flags, db.reviews, db.notes, db.audit):
+            tables = (db.conversations, db.flags, db.reviews, db.notes, db.audit) + ((tracker_windows,) if windows else ())
+            for table in tables:
                 conn.execute(table.delete().where(table.c.sender_id.in_(batch)))
         conn.execute(db.login_attempts.delete().where(db.login_attempts.c.at < cutoff))
         audit.record(conn, "retention", "retention",
