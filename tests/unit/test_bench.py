@@ -105,6 +105,8 @@ def test_client_counts_errors_and_times_answers():
     """The load client against a tiny aiohttp server: one sender always fails."""
     from aiohttp import web
 
+    from tests.fakes.local_http import serving
+
     async def scenario():
         async def webhook(request):
             body = await request.json()
@@ -112,18 +114,9 @@ def test_client_counts_errors_and_times_answers():
                 return web.Response(status=500, text="boom")
             return web.json_response([{"recipient_id": body["sender"], "text": "echo " + body["message"]}])
 
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
+        async with serving({"/webhooks/rest/webhook": webhook}) as port:
             return await bench.run_conversations(f"http://127.0.0.1:{port}",
                                                  [("a", ["1", "2"]), ("b", ["3"]), ("broken", ["4", "5"])])
-        finally:
-            await runner.cleanup()
 
     batch = asyncio.run(scenario())
     assert len(batch.latencies) == 3 and batch.errors == 2 and batch.wall_s > 0

@@ -91,6 +91,8 @@ def _fake_replica(port_holder, name):
     """A stand-in for a Rasa replica: answers the REST webhook with its own name."""
     from aiohttp import web
 
+    from tests.fakes.local_http import start as serve_http
+
     loop = asyncio.new_event_loop()
     ready = threading.Event()
     state = {}
@@ -100,14 +102,8 @@ def _fake_replica(port_holder, name):
         return web.json_response([{"recipient_id": body["sender"], "text": name}])
 
     async def start():
-        app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        state["runner"] = runner
-        port_holder.append(site._server.sockets[0].getsockname()[1])
+        port, state["runner"] = await serve_http({"/webhooks/rest/webhook": webhook})
+        port_holder.append(port)
         ready.set()
 
     thread = threading.Thread(target=lambda: (loop.run_until_complete(start()), loop.run_forever()), daemon=True)

@@ -63,6 +63,8 @@ def test_endpoint_requests_reuse_one_connection_and_report_errors_as_before():
     from aiohttp import web
     from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
+    from tests.fakes.local_http import serving
+
     speedups.install()
     peers = []
 
@@ -73,21 +75,12 @@ def test_endpoint_requests_reuse_one_connection_and_report_errors_as_before():
         return web.json_response({"echo": await request.json()})
 
     async def main():
-        app = web.Application()
-        app.router.add_post("/webhook", webhook)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        try:
+        async with serving({"/webhook": webhook}) as port:
             endpoint = EndpointConfig(url=f"http://127.0.0.1:{port}/webhook")
             answers = [await endpoint.request(json={"n": i}) for i in range(3)]
             with pytest.raises(ClientResponseError) as error:
                 await endpoint.request(json={"n": 9}, params={"fail": "1"})
             return answers, error.value.status
-        finally:
-            await runner.cleanup()
 
     answers, status = asyncio.run(main())
     assert answers == [{"echo": {"n": i}} for i in range(3)]
