@@ -67,7 +67,7 @@ STARTER_PORTS = (5805, 5855)
 # Environment variables through which Unknot's launcher tunes its children.
 # The starter runs with none of them: it is served the way `rasa run` comes.
 TUNING_VARS = ("TF_INTRA_OP_PARALLELISM_THREADS", "TF_INTER_OP_PARALLELISM_THREADS", "OMP_NUM_THREADS",
-               "MALLOC_ARENA_MAX", "UNKNOT_TRACKER_EVENTS_CACHE")
+               "MALLOC_ARENA_MAX", "UNKNOT_SPEEDUPS", "MAX_CONCURRENT_MESSAGES", "TRACKER_WINDOW_TURNS")
 
 # What each target asks of Unknot, as (figure, comparison, bound). Ratios are
 # Unknot / starter in the same run, except "growth", which is Unknot's turn-100

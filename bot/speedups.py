@@ -4,8 +4,9 @@ what the bot answers.
 
 Installed by bot.tracker_store, the first of our modules the Rasa server
 imports (endpoints.yml names it), so every `rasa run`, `rasa shell` and
-`rasa test` that uses our endpoints gets them. UNKNOT_SPEEDUPS=off leaves them out,
-to measure their effect (python -m bot.bench ... with and without).
+`rasa test` that uses our endpoints gets them, and the admission gate
+(bot/scheduling.py) with them. UNKNOT_SPEEDUPS=off leaves all of them out, to
+measure their effect (python -m bot.bench ... with and without).
 """
 from __future__ import annotations
 
