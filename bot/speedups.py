@@ -16,6 +16,8 @@ import re
 import threading
 from typing import Any, Dict, Tuple
 
+from jsonschema._utils import equal as json_equal  # jsonschema's own const/enum equality
+
 _installed = False
 _lock = threading.Lock()
 
@@ -101,10 +103,7 @@ def quick_is_valid(validator: Any, schema: Any, instance: Any) -> bool:
         return False
 
 
-def _equal(one: Any, two: Any) -> bool:
-    from jsonschema._utils import equal
 
-    return bool(equal(one, two))
 
 
 def _quick(validator: Any, schema: Any, instance: Any) -> bool:
@@ -116,7 +115,7 @@ def _quick(validator: Any, schema: Any, instance: Any) -> bool:
         types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
         if not any(validator.is_type(instance, t) for t in types):
             return False
-    if "const" in schema and not _equal(instance, schema["const"]):
+    if "const" in schema and not json_equal(instance, schema["const"]):
         return False
     if validator.is_type(instance, "object"):
         if any(name not in instance for name in schema.get("required", ())):
