@@ -103,9 +103,6 @@ def quick_is_valid(validator: Any, schema: Any, instance: Any) -> bool:
         return False
 
 
-
-
-
 def _quick(validator: Any, schema: Any, instance: Any) -> bool:
     if schema is True:
         return True
