@@ -10,16 +10,40 @@ measure their effect (python -m bot.bench ... with and without).
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import threading
-from typing import Any, Dict, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 from jsonschema._utils import equal as json_equal  # jsonschema's own const/enum equality
 
 _installed = False
 _lock = threading.Lock()
+# (owner, attribute name, original, replacement) of the patches that replace a
+# Rasa method, so `suspended()` can put the originals back for a comparison.
+_REPLACED: List[Tuple[Any, str, Any, Any]] = []
+
+
+def _replace(owner: Any, name: str, new: Any) -> None:
+    original = owner.__dict__[name]
+    new.__doc__ = getattr(original, "__doc__", None)
+    _REPLACED.append((owner, name, original, new))
+    setattr(owner, name, new)
+
+
+@contextlib.contextmanager
+def suspended() -> Iterator[None]:
+    """Rasa's own methods in place of the replacements, for the length of the
+    block (tests compare the two; not for use while serving)."""
+    for owner, name, original, _ in _REPLACED:
+        setattr(owner, name, original)
+    try:
+        yield
+    finally:
+        for owner, name, _, new in _REPLACED:
+            setattr(owner, name, new)
 
 
 def install() -> None:
@@ -30,6 +54,9 @@ def install() -> None:
         cache_jsonschema_checks()
         cache_event_classes()
         reuse_endpoint_connections()
+        run_graphs_directly()
+        remember_rule_matches()
+        call_tf_prediction_directly()
         from bot import scheduling
 
         scheduling.install()
@@ -219,6 +246,177 @@ def reuse_endpoint_connections() -> None:
     session._unknot_shared = True  # type: ignore[attr-defined]
     session.__doc__ = original.__doc__
     EndpointConfig.session = session  # type: ignore[assignment]
+
+
+def execute_graph(graph: Dict[Any, Any], targets: Any) -> List[Any]:
+    """The values of `targets` in a dask-format graph (docs.dask.org/en/latest/spec.html),
+    as `dask.get` computes them for the graphs Rasa builds: a task is a tuple
+    `(callable, *arguments)`; an argument that names another key of the graph is
+    replaced by that key's value, any other argument is passed as it is; anything
+    that is not a task is a literal value. Each key is computed once, dependencies
+    first. A cycle raises RuntimeError, which Rasa turns into GraphRunError, as
+    it does dask's."""
+    values: Dict[Any, Any] = {}
+    running: set = set()
+
+    def value(key: Any) -> Any:
+        if key in values:
+            return values[key]
+        if key in running:
+            raise RuntimeError(f"Cycle detected in the graph at '{key}'")
+        running.add(key)
+        task = graph[key]
+        if type(task) is tuple and task and callable(task[0]):
+            args = [value(a) if isinstance(a, str) and a in graph else a for a in task[1:]]
+            result = task[0](*args)
+        else:
+            result = task
+        running.discard(key)
+        values[key] = result
+        return result
+
+    return [value(target) for target in targets]
+
+
+def run_graphs_directly() -> None:
+    """Rasa runs its model graph through dask's synchronous scheduler: once to
+    parse each message and once for every action it predicts (3-5 times a
+    message). For graphs this small (a chain of NLU components; a handful of
+    policies), dask's own bookkeeping (ordering, task queues, callbacks) was
+    about a tenth of the server's time. The same nodes run with the same inputs
+    through `execute_graph`; the graph Rasa builds for a set of targets is built
+    once and copied for each run."""
+    from rasa.engine.exceptions import GraphRunError
+    from rasa.engine.runner.dask import DaskGraphRunner
+
+    if getattr(DaskGraphRunner.run, "_unknot_direct", False):
+        return
+    original = DaskGraphRunner.run
+
+    def run(self: Any, inputs: Optional[Dict[str, Any]] = None,
+            targets: Optional[List[str]] = None) -> Dict[str, Any]:
+        run_targets = targets if targets else self._graph_schema.target_names
+        built = self.__dict__.setdefault("_unknot_graphs", {})
+        key = tuple(run_targets)
+        graph = built.get(key)
+        if graph is None:
+            graph = self._build_dask_graph(self._graph_schema.minimal_graph_schema(run_targets))
+            built[key] = graph
+        graph = dict(graph)
+        if inputs:
+            self._add_inputs_to_graph(inputs, graph)
+        try:
+            return dict(execute_graph(graph, run_targets))
+        except RuntimeError as e:
+            raise GraphRunError("Error running runner.") from e
+
+    run._unknot_direct = True  # type: ignore[attr-defined]
+    _replace(DaskGraphRunner, "run", run)
+
+
+def freeze_states(states: Any) -> Any:
+    """A hashable copy of a list of dialogue states (dicts of dicts whose values
+    are strings or tuples). TypeError for anything else."""
+    return tuple(tuple((kind, tuple(sorted(sub.items()))) for kind, sub in sorted(state.items()))
+                 for state in states)
+
+
+def remember_rule_matches() -> None:
+    """RulePolicy finds the rules that match the conversation by testing every
+    rule against every turn of the current states (`_get_possible_keys`), for
+    every action it predicts: a twentieth of the server's time. The answer
+    depends only on those states and on the rules, which do not change once a
+    model is loaded, and conversations keep arriving at the same states, so it
+    is remembered per policy and set of rules. Only while predicting
+    (`predict_action_probabilities`): training changes the rules as it goes."""
+    import contextvars
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    if getattr(RulePolicy._get_possible_keys, "_unknot_cached", False):
+        return
+    original_keys = RulePolicy._get_possible_keys
+    original_predict = RulePolicy.predict_action_probabilities
+    predicting = contextvars.ContextVar("unknot_rule_predicting", default=False)
+    limit = 20000
+
+    def _get_possible_keys(self: Any, lookup: Dict[str, Any], states: Any) -> Any:
+        if not predicting.get():
+            return original_keys(self, lookup, states)
+        try:
+            key = (id(lookup), freeze_states(states))
+            cache = self.__dict__.setdefault("_unknot_rule_matches", {})
+            hit = cache.get(key)
+        except TypeError:
+            return original_keys(self, lookup, states)
+        if hit is not None and hit[0] is lookup:
+            return set(hit[1])
+        keys = original_keys(self, lookup, states)
+        if len(cache) >= limit:
+            cache.clear()
+        cache[key] = (lookup, frozenset(keys))  # holding `lookup` keeps its id unique
+        return keys
+
+    def predict_action_probabilities(self: Any, *args: Any, **kwargs: Any) -> Any:
+        token = predicting.set(True)
+        try:
+            return original_predict(self, *args, **kwargs)
+        finally:
+            predicting.reset(token)
+
+    _get_possible_keys._unknot_cached = True  # type: ignore[attr-defined]
+    _replace(RulePolicy, "_get_possible_keys", _get_possible_keys)
+    _replace(RulePolicy, "predict_action_probabilities", predict_action_probabilities)
+
+
+def call_tf_prediction_directly() -> None:
+    """DIET predicts through a `tf.function` with a fixed input signature, and
+    TensorFlow checks and converts the ~20 input arrays against that signature
+    (and builds a cache key from them) on every call: ~8% of the server's time,
+    against ~1% for running the graph itself. After the first call has built
+    the function the usual way, later calls whose arrays have exactly the
+    signature's dtypes, ranks and fixed dimensions go straight to the same
+    concrete function; anything else takes TensorFlow's own path, as before.
+    The outputs are the same (tests/unit/test_speedups.py compares them)."""
+    import numpy as np
+    import tensorflow as tf
+    from rasa.utils.tensorflow import models
+    from rasa.shared.constants import DIAGNOSTIC_DATA
+
+    tf_utils = models.tf_utils  # what Rasa's own _rasa_predict uses
+
+    original = models.RasaModel._rasa_predict
+    if getattr(original, "_unknot_direct", False):
+        return
+
+    def _rasa_predict(self: Any, batch_in: Any) -> Dict[str, Any]:
+        direct = self.__dict__.get("_unknot_concrete")
+        step = self._tf_predict_step
+        if direct is None or direct[0] is not step or self._run_eagerly:
+            outputs = original(self, batch_in)
+            step = self._tf_predict_step
+            if step is not None and not self._run_eagerly:
+                concrete = step.get_concrete_function()
+                specs = [(spec.dtype.as_numpy_dtype, spec.shape.as_list()) for spec in step.input_signature[0]]
+                self.__dict__["_unknot_concrete"] = (step, concrete, specs)
+            return outputs
+        _, concrete, specs = direct
+        if len(batch_in) != len(specs):
+            return original(self, batch_in)
+        tensors = []
+        for array, (dtype, shape) in zip(batch_in, specs):
+            if (not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != len(shape)
+                    or any(d is not None and d != a for d, a in zip(shape, array.shape))):
+                return original(self, batch_in)
+            tensors.append(tf.constant(array))
+        self._training = False
+        outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
+        if DIAGNOSTIC_DATA in outputs:
+            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
+        return outputs
+
+    _rasa_predict._unknot_direct = True  # type: ignore[attr-defined]
+    _replace(models.RasaModel, "_rasa_predict", _rasa_predict)
 
 
 def enabled() -> bool:

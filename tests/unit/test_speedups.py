@@ -134,3 +134,43 @@ def test_quick_check_agrees_with_jsonschema_on_every_event_and_broken_ones():
     assert sum(not validator.is_valid(i) for i in instances) > 40
     # A schema with a keyword the quick check does not know is left to jsonschema.
     assert speedups.quick_is_valid(validator, {"type": "string", "minLength": 3}, "ab") is False
+
+
+def test_graphs_run_without_dask_give_what_dask_gives():
+    import dask
+
+    calls = []
+
+    def node(name):
+        def run(*inputs):
+            calls.append(name)
+            return name, [name, *inputs]
+        return run
+
+    graph = {
+        "a": (node("a"), "__input__"),
+        "b": (node("b"), "a", "not-a-key"),
+        "c": (node("c"), "a", "b"),
+        "unused": (node("unused"),),
+        "__input__": ("__input__", {"text": "hi"}),
+    }
+    expected = dask.get(dict(graph), ["c", "b"])
+    calls.clear()
+    assert speedups.execute_graph(dict(graph), ["c", "b"]) == list(expected)
+    assert calls == ["a", "b", "c"]  # each needed node once, dependencies first, nothing else
+    with pytest.raises(RuntimeError):
+        speedups.execute_graph({"x": (node("x"), "y"), "y": (node("y"), "x")}, ["x"])
+
+
+def test_rule_matches_are_remembered_only_while_predicting():
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    speedups.install()
+    policy = RulePolicy.__new__(RulePolicy)
+    lookup = {'[{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]': "utter_greet"}
+    states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+    with speedups.suspended():
+        expected = RulePolicy._get_possible_keys(policy, lookup, states)
+    assert expected
+    assert RulePolicy._get_possible_keys(policy, lookup, states) == expected
+    assert not policy.__dict__.get("_unknot_rule_matches")  # training-time calls are not remembered
