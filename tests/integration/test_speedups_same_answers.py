@@ -83,7 +83,7 @@ def test_the_same_conversations_get_the_same_decisions_with_and_without_the_spee
 
     # The fast paths did run (the comparison above is not between two copies of Rasa).
     rule_policies = [n for n in _graph_components(agent) if type(n).__name__ == "RulePolicy"]
-    assert rule_policies and all(p.__dict__.get("_unknot_rule_matches") for p in rule_policies)
+    assert rule_policies and all(p.__dict__.get("_unknot_rule_groups") for p in rule_policies)
     diets = [n for n in _graph_components(agent) if type(n).__name__ == "DIETClassifier"]
     assert diets and all(d.model.__dict__.get("_unknot_concrete") for d in diets)
 

@@ -162,15 +162,51 @@ def test_graphs_run_without_dask_give_what_dask_gives():
         speedups.execute_graph({"x": (node("x"), "y"), "y": (node("y"), "x")}, ["x"])
 
 
-def test_rule_matches_are_remembered_only_while_predicting():
+def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
+    import json
+    import random
+
     from rasa.core.policies.rule_policy import RulePolicy
 
     speedups.install()
     policy = RulePolicy.__new__(RulePolicy)
-    lookup = {'[{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]': "utter_greet"}
-    states = [{"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}]
+
+    def state(action, intent):
+        return {"prev_action": {"action_name": action}, "user": {"intent": intent}}
+
+    rules = [[state("action_listen", "greet")],
+             [{}, state("action_listen", "greet")],  # only at the start of a conversation
+             [state("action_listen", "ask"), state("utter_answer", "ask")],
+             [state("action_listen", "ask"), state("utter_answer", "ask"), state("action_listen", "thanks")],
+             [state("action_listen", "bye"), {"prev_action": {"action_name": "utter_bye"}, "slots": {"s": (1.0,)}}],
+             [{"user": {"intent": "greet"}}],  # no previous action named: tried against every state
+             [state("action_listen", "thanks"), {"prev_action": {"action_name": "should_not_be_set"}}]]
+    lookup = {json.dumps(rule): f"action_{i}" for i, rule in enumerate(rules)}
+    rng = random.Random(7)
+    actions, intents = ["action_listen", "utter_answer", "utter_bye", "utter_greet"], ["greet", "ask", "thanks", "bye"]
+
+    def history():
+        states = [{}] if rng.random() < 0.5 else []
+        for _ in range(rng.randint(1, 8)):
+            s = state(rng.choice(actions), rng.choice(intents))
+            if rng.random() < 0.3:
+                s["slots"] = {"s": (1.0,)}
+            states.append(s)
+        return states
+
+    histories = [history() for _ in range(400)]
     with speedups.suspended():
-        expected = RulePolicy._get_possible_keys(policy, lookup, states)
-    assert expected
-    assert RulePolicy._get_possible_keys(policy, lookup, states) == expected
-    assert not policy.__dict__.get("_unknot_rule_matches")  # training-time calls are not remembered
+        expected = [RulePolicy._get_possible_keys(policy, lookup, h) for h in histories]
+    assert any(expected) and not all(expected)
+
+    assert [RulePolicy._get_possible_keys(policy, lookup, h) for h in histories] == expected
+
+    assert not policy.__dict__.get("_unknot_rule_groups")  # outside prediction (training): Rasa's own scan
+
+    token = speedups.RULE_PREDICTION.set(True)
+    try:
+        assert [RulePolicy._get_possible_keys(policy, lookup, h) for h in histories] == expected
+    finally:
+        speedups.RULE_PREDICTION.reset(token)
+    (_, by_action, anywhere), = policy.__dict__["_unknot_rule_groups"].values()
+    assert sorted(by_action) == ["action_listen", "utter_answer", "utter_bye"] and len(anywhere) == 2
