@@ -210,3 +210,38 @@ def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
         speedups.RULE_PREDICTION.reset(token)
     (_, by_action, anywhere), = policy.__dict__["_unknot_rule_groups"].values()
     assert sorted(by_action) == ["action_listen", "utter_answer", "utter_bye"] and len(anywhere) == 2
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dialogue_states_replayed_incrementally_are_rasas_after_every_event(seed):
+    """Random conversations with forms, fallbacks, reverts, restarts and new
+    sessions (the window tests' script): after every event, the states of the
+    same tracker object (so the replay is continued, or restarted after a revert)
+    equal Rasa's own replay from scratch, with and without rule-only turns."""
+    import random
+
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.settings import ROOT
+    from tests.unit.test_tracker_window import Script
+
+    speedups.install()
+    domain = Domain.load(str(ROOT / "domain.yml"))
+    rng = random.Random(seed)
+    script = Script()
+    for _ in range(25):
+        script.random_turn(rng)
+    rule_only = {"slots": ["requested_slot", "guide"], "loops": ["action_two_stage_fallback"]}
+    variants = [dict(), dict(ignore_rule_only_turns=True, rule_only_data=rule_only), dict(omit_unset_slots=True)]
+    tracker = DialogueStateTracker("s", domain.slots)
+    for event in (e for turn in script.turns for e in turn):
+        tracker.update(event)
+        for kwargs in variants:
+            fast = domain.states_for_tracker_history(tracker, **kwargs)
+            with speedups.suspended():
+                slow = domain.states_for_tracker_history(tracker, **kwargs)
+            assert fast == slow
+            if fast and "user" in fast[-1]:
+                fast[-1]["user"].clear()  # callers edit their copy; nothing kept may change
+    assert isinstance(tracker.__dict__["_unknot_replays"][False], speedups._Replay)
