@@ -67,7 +67,20 @@ logger = logging.getLogger(__name__)
 # are already in `events` (or synthetic), and how many synthetic ones it starts with.
 STORED_ATTR = "_unknot_stored_events"
 SYNTHETIC_ATTR = "_unknot_synthetic_events"
-WINDOW_FORMAT = 1  # of events_json; a row in another format is rebuilt from `events`
+# Of events_json: a header line {"format": 2, "synthetic": k}, then one line per
+# event, its JSON as in `events.data`. A row in another format is rebuilt from `events`.
+WINDOW_FORMAT = 2
+# An event's JSON (json.dumps(event.as_dict())), kept on the event object once
+# known (read from a window row, or written to `events`), so saving the window
+# again does not encode the same events every message (issue 7).
+EVENT_JSON_ATTR = "_unknot_json"
+
+
+def event_json(event: Event) -> str:
+    text = event.__dict__.get(EVENT_JSON_ATTR)
+    if text is None:
+        text = event.__dict__[EVENT_JSON_ATTR] = json.dumps(event.as_dict())
+    return text
 
 
 def url_to_kwargs(url: str) -> Dict[str, Any]:
@@ -339,8 +352,9 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         return tracker
 
     def _last_event(self, session: Any, sender_id: str) -> Optional[Tuple[int, float]]:
-        e = self.SQLEvent
-        return session.query(e.id, e.timestamp).filter(e.sender_id == sender_id).order_by(e.id.desc()).first()
+        e = self.SQLEvent.__table__.c  # a Core select: a third of the ORM query's cost, same row
+        return session.execute(sa.select(e.id, e.timestamp).where(e.sender_id == sender_id)
+                               .order_by(e.id.desc()).limit(1)).first()
 
     # -- writing
 
@@ -368,13 +382,14 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     def _event_row(self, sender_id: str, event: Event) -> Any:
         """One row of `events`, exactly as SQLTrackerStore.save writes it."""
         data = event.as_dict()
+        text = event.__dict__[EVENT_JSON_ATTR] = json.dumps(data)
         return self.SQLEvent(
             sender_id=sender_id,
             type_name=event.type_name,
             timestamp=data.get("timestamp"),
             intent_name=data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
             action_name=data.get("name"),
-            data=json.dumps(data),
+            data=text,
         )
 
     def _write_window(self, session: Any, tracker: DialogueStateTracker, events: List[Event],
@@ -391,10 +406,10 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             # `events`, so no later revert can reach past what the tracker holds.
             session.execute(tracker_windows.delete().where(where))
             return
-        stored = {"format": WINDOW_FORMAT, "synthetic": synthetic,
-                  "events": [e.as_dict() for e in prefix + events[start:]]}
+        lines = [json.dumps({"format": WINDOW_FORMAT, "synthetic": synthetic})]
+        lines += [event_json(e) for e in prefix + events[start:]]
         values = {"last_event_id": last[0], "last_event_time": last[1], "updated": time.time(),
-                  "events_json": json.dumps(stored)}
+                  "events_json": "\n".join(lines)}
         _upsert(session, sender_id, values)
 
 
@@ -419,11 +434,19 @@ def _upsert(session: Any, sender_id: str, values: Dict[str, Any]) -> None:
 def _from_window_row(sender_id: str, events_json: str, slots: Iterable[Slot]) -> Optional[DialogueStateTracker]:
     """The tracker a window row holds; None (rebuild it) when the row cannot be read."""
     try:
-        stored = json.loads(events_json)
-        if stored.get("format") != WINDOW_FORMAT:
+        lines = events_json.split("\n")
+        header = json.loads(lines[0])
+        if not isinstance(header, dict) or header.get("format") != WINDOW_FORMAT:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, stored["events"], slots)
-        return _mark(tracker, len(tracker.events), int(stored["synthetic"]))
+        events = []
+        for line in lines[1:]:
+            event = Event.from_parameters(json.loads(line))
+            if event is None:
+                return None
+            event.__dict__[EVENT_JSON_ATTR] = line
+            events.append(event)
+        tracker = DialogueStateTracker.from_events(sender_id, events, slots)
+        return _mark(tracker, len(tracker.events), int(header["synthetic"]))
     except Exception:  # noqa: BLE001 - never lose a conversation over its window: rebuild it
         logger.warning(f"Unreadable window of '{sender_id}'; rebuilding it from the events table", exc_info=True)
         return None

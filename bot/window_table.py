@@ -23,7 +23,8 @@ tracker_windows = sa.Table(
     sa.Column("sender_id", sa.String(255), primary_key=True),  # the same column as events.sender_id
     sa.Column("last_event_id", sa.Integer, nullable=False),  # events.id of the conversation's last event
     sa.Column("last_event_time", sa.Float),  # and its timestamp (SQLite may hand out a deleted id again)
-    sa.Column("events_json", sa.Text, nullable=False),  # {"format": 1, "synthetic": k, "events": [event dicts]}
+    # A line {"format": 2, "synthetic": k}, then one line per event: the event's JSON.
+    sa.Column("events_json", sa.Text, nullable=False),
     sa.Column("updated", sa.Float, nullable=False, index=True),  # time.time() of the last save
 )
 
