@@ -17,6 +17,12 @@ For each bot, in one run on this machine, served the same way (REST channel,
                --train; otherwise the last measured figure is carried over, with
                the date it was measured)
 
+The bots are measured interleaved, not one after the other: cold starts take
+turns, then both servers run side by side and every load level, repetition
+and long conversation goes to one bot and then the other, in alternating order,
+so a change in the machine's speed during the run (these shared machines
+drift by up to a third) falls on both bots alike.
+
 Warm-up messages are excluded; every figure is the median of --repeat
 repetitions. The table (both bots, ratio Unknot / starter, targets) is printed
 and written as JSON to var/bench/bench.json, with the load average of the
@@ -641,58 +647,85 @@ def profile_summary(path: Path, top: int = 30, match: str = "") -> str:
     return "\n".join(rows)
 
 
+def measure_bots(bots: Sequence[BotUnderTest], plan: Plan, log: Callable[[str], None] = print,
+                 profile: bool = False) -> Dict[str, Dict[str, Any]]:
+    """Every figure of every bot, measured interleaved: cold starts take turns
+    (one server starting at a time), then both bots run side by side and each
+    load level, repetition and long conversation goes to one bot, then the
+    other, in alternating order (A B, B A, ...). The speed of these shared
+    machines drifts during a run (the same code measured 24 and 34 ms of CPU
+    per message ten minutes apart), and measuring one bot after the other
+    charged the drift to whichever came second."""
+    results: Dict[str, Dict[str, Any]] = {
+        bot.name: {"load_before": load_average(), "messages_in_pool": len(bot.messages), "load": {}} for bot in bots}
+    colds: Dict[str, List[float]] = {bot.name: [] for bot in bots}
+
+    def turns(rep: int) -> Sequence[BotUnderTest]:
+        return list(bots) if rep % 2 == 0 else list(reversed(bots))
+
+    running: List[BotUnderTest] = []
+    try:
+        for rep in range(plan.cold_repeat):
+            last = rep == plan.cold_repeat - 1
+            for bot in turns(rep):
+                bot.start()
+                running.append(bot)
+                colds[bot.name].append(bot.wait_first_answer())
+                log(f"  {bot.name}: cold start {colds[bot.name][-1]:.1f}s (repetition {rep + 1}/{plan.cold_repeat})")
+                if not last:  # the last start stays up for the load; an idle server takes no CPU
+                    bot.stop()
+                    running.remove(bot)
+        for bot in bots:
+            results[bot.name]["cold_start_s"] = median(colds[bot.name])
+            results[bot.name]["cold_start_repetitions"] = colds[bot.name]
+            # Warm-up, excluded: the first messages after start trace TF graphs and fill caches.
+            asyncio.run(run_conversations(bot.url, [(f"bench-warm-{uuid.uuid4().hex[:8]}",
+                                                     conversation(bot.messages, plan.warmup, "warm"))]))
+        profilers = {bot.name: Profiler(bot.rasa.popen.pid, BENCH_DIR / f"profile-{bot.name}.txt")
+                     for bot in bots} if profile else {}
+        for level in plan.levels:
+            batches: Dict[str, List[Batch]] = {bot.name: [] for bot in bots}
+            for rep in range(plan.repeat):
+                for bot in turns(rep):
+                    convs = [(f"bench-{bot.name}-c{level}-r{rep}-{i}-{uuid.uuid4().hex[:6]}",
+                              conversation(bot.messages, plan.turns, f"{level}-{rep}-{i}")) for i in range(level)]
+                    batches[bot.name].append(asyncio.run(run_conversations(bot.url, convs)))
+                    s = batches[bot.name][-1].summary()
+                    log(f"  {bot.name}: {level:>3} conversations: {s['throughput']:.1f} msg/s, "
+                        f"p95 {s['p95_ms']:.0f} ms, {s['errors']} errors")
+            for bot in bots:
+                results[bot.name]["load"][str(level)] = summarize_repetitions(batches[bot.name])
+        for name, profiler in profilers.items():
+            profiler.stop()
+            results[name]["profile"] = str(profiler.out)
+        early: Dict[str, List[Optional[float]]] = {bot.name: [] for bot in bots}
+        late: Dict[str, List[Optional[float]]] = {bot.name: [] for bot in bots}
+        for rep in range(plan.repeat):
+            for bot in turns(rep):
+                times = asyncio.run(long_conversation(bot.url, conversation(bot.messages, plan.long_turns, f"long-{rep}")))
+                early[bot.name].append(times[plan.early_turn - 1])
+                late[bot.name].append(times[-1])
+                log(f"  {bot.name}: long conversation: turn {plan.early_turn} "
+                    f"{_ms(times[plan.early_turn - 1])}, turn {plan.long_turns} {_ms(times[-1])}")
+        for bot in bots:
+            e, l_ = early[bot.name], late[bot.name]
+            results[bot.name]["growth"] = {"early_turn": plan.early_turn, "late_turn": plan.long_turns,
+                                           "early_ms": median(x * 1000 for x in e if x is not None),
+                                           "late_ms": median(x * 1000 for x in l_ if x is not None),
+                                           "errors": sum(x is None for x in e + l_)}
+            results[bot.name]["rasa_rss_mb"] = rss_mb(bot.rasa.popen.pid)
+            results[bot.name]["actions_rss_mb"] = rss_mb(bot.actions.popen.pid)
+    finally:
+        for bot in running:
+            bot.stop()
+    for bot in bots:
+        results[bot.name]["load_after"] = load_average()
+    return results
+
+
 def measure_bot(bot: BotUnderTest, plan: Plan, log: Callable[[str], None] = print,
                 profile: bool = False) -> Dict[str, Any]:
-    result: Dict[str, Any] = {"load_before": load_average(), "messages_in_pool": len(bot.messages)}
-    colds = []
-    for rep in range(plan.cold_repeat):
-        bot.start()
-        try:
-            colds.append(bot.wait_first_answer())
-            log(f"  {bot.name}: cold start {colds[-1]:.1f}s (repetition {rep + 1}/{plan.cold_repeat})")
-        except Exception:
-            bot.stop()
-            raise
-        if rep < plan.cold_repeat - 1:
-            bot.stop()
-    result["cold_start_s"] = median(colds)
-    result["cold_start_repetitions"] = colds
-    try:
-        # Warm-up, excluded: the first messages after start trace TF graphs and fill caches.
-        asyncio.run(run_conversations(bot.url, [(f"bench-warm-{uuid.uuid4().hex[:8]}",
-                                                 conversation(bot.messages, plan.warmup, "warm"))]))
-        result["load"] = {}
-        profiler = Profiler(bot.rasa.popen.pid, BENCH_DIR / f"profile-{bot.name}.txt") if profile else None
-        for level in plan.levels:
-            batches = []
-            for rep in range(plan.repeat):
-                convs = [(f"bench-{bot.name}-c{level}-r{rep}-{i}-{uuid.uuid4().hex[:6]}",
-                          conversation(bot.messages, plan.turns, f"{level}-{rep}-{i}")) for i in range(level)]
-                batches.append(asyncio.run(run_conversations(bot.url, convs)))
-                s = batches[-1].summary()
-                log(f"  {bot.name}: {level:>3} conversations: {s['throughput']:.1f} msg/s, p95 {s['p95_ms']:.0f} ms, "
-                    f"{s['errors']} errors")
-            result["load"][str(level)] = summarize_repetitions(batches)
-        if profiler:
-            profiler.stop()
-            result["profile"] = str(profiler.out)
-        early, late = [], []
-        for rep in range(plan.repeat):
-            turns = asyncio.run(long_conversation(bot.url, conversation(bot.messages, plan.long_turns, f"long-{rep}")))
-            early.append(turns[plan.early_turn - 1])
-            late.append(turns[-1])
-            log(f"  {bot.name}: long conversation: turn {plan.early_turn} "
-                f"{_ms(turns[plan.early_turn - 1])}, turn {plan.long_turns} {_ms(turns[-1])}")
-        result["growth"] = {"early_turn": plan.early_turn, "late_turn": plan.long_turns,
-                            "early_ms": median(x * 1000 for x in early if x is not None),
-                            "late_ms": median(x * 1000 for x in late if x is not None),
-                            "errors": sum(x is None for x in early + late)}
-        result["rasa_rss_mb"] = rss_mb(bot.rasa.popen.pid)
-        result["actions_rss_mb"] = rss_mb(bot.actions.popen.pid)
-    finally:
-        bot.stop()
-    result["load_after"] = load_average()
-    return result
+    return measure_bots([bot], plan, log, profile)[bot.name]
 
 
 def _ms(value: Optional[float]) -> str:
@@ -790,9 +823,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
 
     meta = {"started": load_average(), "git_commit": git_commit(), "quick": args.quick, "host_cpus": os.cpu_count(),
             "uptime_before": _uptime()}
-    bots: Dict[str, Dict[str, Any]] = {}
+    under_test: List[BotUnderTest] = []
     for name in names:
-        print(f"== {name}", flush=True)
         if name == "unknot":
             from bot.tracker_store import remove_sqlite_files
 
@@ -803,8 +835,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         else:
             print(f"unknown bot {name!r} (unknot, starter)", file=sys.stderr)
             return 2
-        bots[name] = measure_bot(bot, plan, profile=args.profile)
-        bots[name]["training"] = measure_training(bot) if args.train else previous_training(out, name)
+        under_test.append(bot)
+    print(f"== {', '.join(names)} (interleaved)", flush=True)
+    bots = measure_bots(under_test, plan, profile=args.profile)
+    for bot in under_test:
+        bots[bot.name]["training"] = measure_training(bot) if args.train else previous_training(out, bot.name)
     meta["finished"] = load_average()
     meta["uptime_after"] = _uptime()
     report = build_report(bots, plan, meta)
