@@ -12,7 +12,8 @@ For each bot, in one run on this machine, served the same way (REST channel,
   load         latency p50/p95/p99 and throughput (messages/s) with 1, 10 and 50
                concurrent conversations, each a fresh conversation of 10 turns
                drawn from the bot's own test messages; errors counted
-  growth       latency of turn 5 and of turn 100 of one long conversation
+  growth       latency of turn 5 and of turn 100 of one long conversation, the
+               same message at both turns (median of 5 conversations)
   training     seconds of a full `rasa train --force` from scratch (only with
                --train; otherwise the last measured figure is carried over, with
                the date it was measured)
@@ -315,6 +316,16 @@ def conversation(pool: Sequence[str], turns: int, seed: str) -> List[str]:
     return [rng.choice(pool) for _ in range(turns)]
 
 
+def long_messages(pool: Sequence[str], turns: int, early_turn: int, seed: str) -> List[str]:
+    """The long conversation: drawn like the others, except that its last turn
+    repeats the message of `early_turn`, so the two latencies compared differ in
+    how long the conversation is, not in which message was sent (a crisis reply
+    takes twice as long as a greeting)."""
+    messages = conversation(pool, turns, seed)
+    messages[-1] = messages[early_turn - 1]
+    return messages
+
+
 # ----------------------------------------------------------------- the client
 @dataclass
 class Reply:
@@ -590,10 +601,12 @@ class Plan:
     long_turns: int = 100
     early_turn: int = 5
     warmup: int = 10
+    long_repeat: int = 5  # long conversations per bot; one turn each is a noisy figure
 
     @classmethod
     def quick(cls) -> "Plan":
-        return cls(levels=(1, 3), turns=3, repeat=1, cold_repeat=1, long_turns=10, early_turn=5, warmup=3)
+        return cls(levels=(1, 3), turns=3, repeat=1, cold_repeat=1, long_turns=10, early_turn=5, warmup=3,
+                   long_repeat=1)
 
 
 class Profiler:
@@ -700,9 +713,10 @@ def measure_bots(bots: Sequence[BotUnderTest], plan: Plan, log: Callable[[str], 
             results[name]["profile"] = str(profiler.out)
         early: Dict[str, List[Optional[float]]] = {bot.name: [] for bot in bots}
         late: Dict[str, List[Optional[float]]] = {bot.name: [] for bot in bots}
-        for rep in range(plan.repeat):
+        for rep in range(plan.long_repeat):
             for bot in turns(rep):
-                times = asyncio.run(long_conversation(bot.url, conversation(bot.messages, plan.long_turns, f"long-{rep}")))
+                messages = long_messages(bot.messages, plan.long_turns, plan.early_turn, f"long-{rep}")
+                times = asyncio.run(long_conversation(bot.url, messages))
                 early[bot.name].append(times[plan.early_turn - 1])
                 late[bot.name].append(times[-1])
                 log(f"  {bot.name}: long conversation: turn {plan.early_turn} "

@@ -22,28 +22,33 @@ from jsonschema._utils import equal as json_equal  # jsonschema's own const/enum
 
 _installed = False
 _lock = threading.Lock()
-# (owner, attribute name, original, replacement) of the patches that replace a
-# Rasa method, so `suspended()` can put the originals back for a comparison.
-_REPLACED: List[Tuple[Any, str, Any, Any]] = []
+# (owner, attribute name, original, replacement, speedup) of the patches that
+# replace a Rasa method, so `suspended()` can put the originals back for a
+# comparison, and bot.bench_ab can switch each speedup on and off.
+_REPLACED: List[Tuple[Any, str, Any, Any, str]] = []
 
 
-def _replace(owner: Any, name: str, new: Any) -> None:
+def _replace(owner: Any, name: str, new: Any, speedup: str) -> None:
     original = owner.__dict__[name]
     new.__doc__ = getattr(original, "__doc__", None)
-    _REPLACED.append((owner, name, original, new))
+    _REPLACED.append((owner, name, original, new, speedup))
     setattr(owner, name, new)
+
+
+def replaced() -> List[Tuple[Any, str, Any, Any, str]]:
+    return list(_REPLACED)
 
 
 @contextlib.contextmanager
 def suspended() -> Iterator[None]:
     """Rasa's own methods in place of the replacements, for the length of the
     block (tests compare the two; not for use while serving)."""
-    for owner, name, original, _ in _REPLACED:
+    for owner, name, original, _, _ in _REPLACED:
         setattr(owner, name, original)
     try:
         yield
     finally:
-        for owner, name, _, new in _REPLACED:
+        for owner, name, _, new, _ in _REPLACED:
             setattr(owner, name, new)
 
 
@@ -52,17 +57,23 @@ def install() -> None:
     with _lock:
         if _installed or os.environ.get("UNKNOT_SPEEDUPS", "").strip().lower() == "off":
             return
-        cache_jsonschema_checks()
-        cache_event_classes()
-        reuse_endpoint_connections()
-        run_graphs_directly()
-        index_rules_by_last_action()
-        replay_dialogue_states_incrementally()
-        call_tf_prediction_directly()
+        install_each()
         from bot import scheduling
 
         scheduling.install()
         _installed = True
+
+
+def install_each() -> None:
+    """Every speedup (each installs itself once), without the admission gate
+    and whatever UNKNOT_SPEEDUPS says; `python -m bot.bench_ab` uses it."""
+    cache_jsonschema_checks()
+    cache_event_classes()
+    reuse_endpoint_connections()
+    run_graphs_directly()
+    index_rules_by_last_action()
+    replay_dialogue_states_incrementally()
+    call_tf_prediction_directly()
 
 
 def cache_jsonschema_checks() -> None:
@@ -313,7 +324,7 @@ def run_graphs_directly() -> None:
             raise GraphRunError("Error running runner.") from e
 
     run._unknot_direct = True  # type: ignore[attr-defined]
-    _replace(DaskGraphRunner, "run", run)
+    _replace(DaskGraphRunner, "run", run, "run_graphs_directly")
 
 
 # True while RulePolicy predicts (not while it trains, when its rules change).
@@ -377,8 +388,9 @@ def index_rules_by_last_action() -> None:
             RULE_PREDICTION.reset(token)
 
     _get_possible_keys._unknot_indexed = True  # type: ignore[attr-defined]
-    _replace(RulePolicy, "_get_possible_keys", _get_possible_keys)
-    _replace(RulePolicy, "predict_action_probabilities", predict_action_probabilities)
+    _replace(RulePolicy, "_get_possible_keys", _get_possible_keys, "index_rules_by_last_action")
+    _replace(RulePolicy, "predict_action_probabilities", predict_action_probabilities,
+             "index_rules_by_last_action")
 
 
 class _Replay:
@@ -477,7 +489,8 @@ def replay_dialogue_states_incrementally() -> None:
         return states
 
     states_for_tracker_history._unknot_incremental = True  # type: ignore[attr-defined]
-    _replace(Domain, "states_for_tracker_history", states_for_tracker_history)
+    _replace(Domain, "states_for_tracker_history", states_for_tracker_history,
+             "replay_dialogue_states_incrementally")
 
 
 def call_tf_prediction_directly() -> None:
@@ -527,7 +540,7 @@ def call_tf_prediction_directly() -> None:
         return outputs
 
     _rasa_predict._unknot_direct = True  # type: ignore[attr-defined]
-    _replace(models.RasaModel, "_rasa_predict", _rasa_predict)
+    _replace(models.RasaModel, "_rasa_predict", _rasa_predict, "call_tf_prediction_directly")
 
 
 def enabled() -> bool:

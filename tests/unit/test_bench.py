@@ -136,3 +136,11 @@ def test_the_starter_runs_untuned():
     finally:
         del os.environ["MALLOC_ARENA_MAX"]
     assert "MALLOC_ARENA_MAX" not in env and env["RASA_TELEMETRY_ENABLED"] == "false"
+
+
+def test_the_long_conversation_sends_the_same_message_at_both_measured_turns():
+    pool = [f"message {i}" for i in range(50)]
+    messages = bench.long_messages(pool, 100, 5, "long-0")
+    assert len(messages) == 100 and messages[99] == messages[4]
+    assert messages[:99] == bench.conversation(pool, 100, "long-0")[:99]
+    assert bench.long_messages(pool, 100, 5, "long-1") != messages

@@ -1,0 +1,126 @@
+"""Each runtime speedup on and off, interleaved, in one process (issue 7).
+
+    python -m bot.bench_ab graph,rules,states,tf [--rounds 8]
+
+Loads the shipped model as Rasa's Agent in this process (SQLite tracker store
+and conversation window as configured in endpoints.yml, Unknot's action server
+started on its usual port), then sends the same fresh conversations (10 turns,
+drawn from tests/nlu/heldout.yml; new ones every round) twice: once with the
+named speedups (bot/speedups.py) replaced by Rasa's own methods, once with
+them; the order alternates. It prints the CPU milliseconds per message of
+each side and their ratio. Interleaving matters on these shared machines: the
+same code measured 24 and 34 ms per message ten minutes apart, so figures
+from separate runs cannot be compared. Speedups not named stay on in both.
+
+Names: graph (run_graphs_directly), rules (index_rules_by_last_action),
+states (replay_dialogue_states_incrementally), tf (call_tf_prediction_directly).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import statistics
+import sys
+import time
+import uuid
+from typing import Any, Dict, List, Optional, Sequence
+
+SPEEDUPS = {"graph": "run_graphs_directly", "rules": "index_rules_by_last_action",
+            "states": "replay_dialogue_states_incrementally", "tf": "call_tf_prediction_directly"}
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("speedups", help=f"comma-separated: {', '.join(SPEEDUPS)}")
+    parser.add_argument("--rounds", type=int, default=8, help="rounds of 10 conversations per side")
+    args = parser.parse_args(argv)
+    tested = [n.strip() for n in args.speedups.split(",") if n.strip()]
+    unknown = [n for n in tested if n not in SPEEDUPS]
+    if unknown:
+        print(f"unknown speedups {unknown}; known: {', '.join(SPEEDUPS)}", file=sys.stderr)
+        return 2
+
+    os.environ["UNKNOT_SPEEDUPS"] = "off"  # installed here, one by one, so they can be told apart
+    from bot import bench, speedups
+    from bot.settings import ROOT
+    from bot.tracker_store import remove_sqlite_files
+
+    speedups.install_each()
+    off = {name: _replaced(speedups, fn) for name, fn in SPEEDUPS.items()}
+
+    def side(on: bool) -> None:
+        for name in tested:
+            for owner, attr, original, new in off[name]:
+                setattr(owner, attr, new if on else original)
+
+    db = bench.BENCH_DIR / "bench-ab.db"
+    bench.BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    remove_sqlite_files(db)
+    bot = bench.unknot_bot(bench.UNKNOT_MODEL)
+    os.environ.update(bot.env)
+    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+    os.chdir(ROOT)
+    bot.actions.start(bot.env)
+    try:
+        from rasa.core.agent import Agent
+        from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+        from rasa.core.lock_store import LockStore
+        from rasa.core.tracker_store import TrackerStore
+        from rasa.core.utils import AvailableEndpoints
+        from rasa.utils.log_utils import configure_structlog
+
+        configure_structlog(logging.INFO)
+        logging.getLogger().setLevel(logging.WARNING)
+        endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
+        agent = Agent.load(str(bench.UNKNOT_MODEL), tracker_store=TrackerStore.create(endpoints.tracker_store),
+                           lock_store=LockStore.create(endpoints.lock_store), action_endpoint=endpoints.action)
+        loop = asyncio.new_event_loop()
+
+        def conversation(seed: str, replies: List[int]) -> float:
+            async def go() -> float:
+                sender, spent = f"ab-{uuid.uuid4().hex[:10]}", 0.0
+                for text in bench.conversation(bot.messages, 10, seed):
+                    out = CollectingOutputChannel()
+                    start = time.process_time()
+                    await agent.handle_message(UserMessage(text, out, sender))
+                    spent += time.process_time() - start
+                    replies.append(len(out.messages))
+                return spent
+
+            return loop.run_until_complete(go())
+
+        bot.actions.wait_healthy(120)
+        for i in range(4):  # warm-up: TF traces, caches
+            conversation(f"warm-{i}", [])
+        cpu: Dict[bool, List[float]] = {False: [], True: []}
+        replies: Dict[bool, List[int]] = {False: [], True: []}
+        for r in range(args.rounds):
+            for c in range(10):
+                for on in ((True, False) if (r + c) % 2 else (False, True)):
+                    side(on)
+                    cpu[on].append(conversation(f"ab-{r}-{c}", replies[on]))
+        side(True)
+        per = {on: 1000 * sum(v) / len(v) / 10 for on, v in cpu.items()}
+        paired = statistics.median(b / a for a, b in zip(cpu[False], cpu[True]) if a > 0)
+        print(f"{','.join(tested)}: off {per[False]:.2f} ms/msg, on {per[True]:.2f} ms/msg, "
+              f"ratio {per[True] / per[False]:.3f} (median of paired conversations {paired:.3f}); "
+              f"{len(cpu[True])} conversations per side; same number of replies in "
+              f"{sum(a == b for a, b in zip(replies[False], replies[True]))}/{len(replies[True])} messages")
+        loop.close()
+    finally:
+        bot.actions.stop()
+    return 0
+
+
+def _replaced(speedups: Any, function_name: str) -> List[Any]:
+    """(owner, attribute, Rasa's method, replacement) of each method one speedup replaced."""
+    entries = [entry[:4] for entry in speedups.replaced() if entry[4] == function_name]
+    if not entries:
+        raise RuntimeError(f"speedups.{function_name} replaced nothing")
+    return entries
+
+
+if __name__ == "__main__":
+    sys.exit(main())
