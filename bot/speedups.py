@@ -5,8 +5,10 @@ what the bot answers.
 Installed by bot.tracker_store, the first of our modules the Rasa server
 imports (endpoints.yml names it), so every `rasa run`, `rasa shell` and
 `rasa test` that uses our endpoints gets them, and the admission gate
-(bot/scheduling.py) with them. UNKNOT_SPEEDUPS=off leaves all of them out, to
-measure their effect (python -m bot.bench ... with and without).
+(bot/scheduling.py) with them. UNKNOT_SPEEDUPS=off leaves all of them out;
+`python -m bot.bench_ab <names>` measures the ones that replace a Rasa method,
+each on and off, and `suspended()` puts Rasa's own methods back for a block
+(tests/integration/test_speedups_same_answers.py compares the decisions).
 """
 from __future__ import annotations
 
