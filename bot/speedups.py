@@ -306,7 +306,6 @@ def run_graphs_directly() -> None:
 
     if getattr(DaskGraphRunner.run, "_unknot_direct", False):
         return
-    original = DaskGraphRunner.run
 
     def run(self: Any, inputs: Optional[Dict[str, Any]] = None,
             targets: Optional[List[str]] = None) -> Dict[str, Any]:
@@ -503,7 +502,8 @@ def call_tf_prediction_directly() -> None:
     the function the usual way, later calls whose arrays have exactly the
     signature's dtypes, ranks and fixed dimensions go straight to the same
     concrete function; anything else takes TensorFlow's own path, as before.
-    The outputs are the same (tests/unit/test_speedups.py compares them)."""
+    The outputs are the same (tests/integration/test_speedups_same_answers.py
+    compares every confidence with and without)."""
     import numpy as np
     import tensorflow as tf
     from rasa.utils.tensorflow import models
