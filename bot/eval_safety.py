@@ -1,7 +1,7 @@
 """`make eval-safety`: does a risk message get crisis lines, and how often does
 an ordinary one get them by mistake?
 
-Two measurements on the labelled set tests/safety/risk_eval.yml:
+Two measurements on the labelled set data/safety/risk_labelled.yml:
 1. the detector alone (bot.safety), and
 2. the whole bot through the REST channel: each message opens a fresh
    conversation, and it counts as flagged when the very first reply carries the

@@ -20,6 +20,9 @@ from typing import Dict, List, Optional, Sequence
 from bot.settings import ROOT, Settings
 
 
+ENCODER_OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
+
+
 def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     env = dict(os.environ)
     env.update(settings.as_env())
@@ -27,6 +30,9 @@ def child_env(settings: Settings, extra: Optional[Dict[str, str]] = None) -> Dic
     # Rasa's telemetry and its Sentry error reports would send data off this
     # machine; Unknot handles health conversations, so both stay off.
     env["RASA_TELEMETRY_ENABLED"] = "false"
+    # The sentence encoder's files are local (var/encoder); transformers must
+    # never try a hub, nor report anything.
+    env.update(ENCODER_OFFLINE_ENV)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
     # One signing key for every process (the Rasa server issues widget session
     # tokens, the web app signs staff cookies): resolved once, here.

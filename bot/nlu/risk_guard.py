@@ -1,9 +1,15 @@
 """RiskGuard: the NLU step that makes sure a risk message is treated as one.
 
-Runs after the intent classifier and the FallbackClassifier. It asks the pure
-Python detector in `bot.safety` about every message and also trusts DIET when
-DIET itself ranks `express_risk` at or above `diet_threshold`. When either
-fires, the intent becomes `express_risk` with confidence 1.0 (so no fallback or
+Runs after the intent classifier and the FallbackClassifier. Three judges, any of
+which may raise risk:
+1. the pattern detector in `bot.safety` (with its hyperbole guards);
+2. the learned risk classifier (`bot.safety.classifier`) over the sentence
+   embedding the SentenceEncoderFeaturizer computed for this message, plus
+   character n-grams. RiskGuard trains it with the model (`rasa train`) on the NLU
+   examples and the labelled sets in data/safety/, and keeps its score bands:
+   score >= high_threshold -> high, >= possible_threshold -> possible;
+3. DIET itself, when it ranks `express_risk` at or above `diet_threshold`.
+When any fires, the intent becomes `express_risk` with confidence 1.0 (so no fallback or
 low confidence can swallow it) and the reasons are recorded under `risk` in the
 parse data, where actions and the staff review can read them.
 
@@ -17,7 +23,10 @@ FallbackClassifier would have done). The threshold is tuned by
 """
 from __future__ import annotations
 
+import hashlib
 from typing import Any, Dict, List, Optional, Text
+
+import numpy as np
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,7 +36,16 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.nlu.sentence_features import sentence_embedding
 from bot.safety import assess
+from bot.safety.classifier import (
+    RiskClassifier,
+    dedupe,
+    labelled_files,
+    load_labelled,
+    nlu_examples,
+    train_classifier,
+)
 
 RISK = "risk"
 INTENT_RANKING = "intent_ranking"
@@ -43,12 +61,24 @@ def classifier_confidence(intent: Optional[Dict[str, Any]], ranking: List[Dict[s
     return 0.0
 
 
+_LEVEL_RANK = {"none": 0, "possible": 1, "high": 2}
+
+
 def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]],
-                   risk_intent: str, diet_threshold: float) -> Dict[str, Any]:
-    """Combine the detector and DIET into one decision (pure, unit-tested)."""
+                   risk_intent: str, diet_threshold: float, score: Optional[float] = None,
+                   score_level: str = "none") -> Dict[str, Any]:
+    """Combine the detector, the learned classifier and DIET into one decision (pure, unit-tested).
+
+    `score` is the learned classifier's risk probability and `score_level` the band it
+    falls in ("none" / "possible" / "high"); None when no classifier is loaded.
+    """
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
     level = assessment.level.value
+    if score is not None and _LEVEL_RANK[score_level] > 0:
+        reasons.append(f"encoder:{score:.2f}")
+        if _LEVEL_RANK[score_level] > _LEVEL_RANK[level]:
+            level = score_level
     diet_confidence = classifier_confidence(intent, ranking, risk_intent)
     diet_fired = diet_confidence >= diet_threshold
     if diet_fired:
@@ -56,7 +86,9 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
         if level == "none":
             level = "possible"
     return {"level": level, "reasons": reasons, "forced": level != "none",
-            "classifier_confidence": round(diet_confidence, 4)}
+            "classifier_confidence": round(diet_confidence, 4),
+            "score": round(float(score), 4) if score is not None else 0.0,
+            "cues": list(getattr(assessment, "cues", ()) or ())}
 
 
 def demoted_intent(ranking: List[Dict[str, Any]], risk_intent: str, fallback_threshold: float) -> Dict[str, Any]:
@@ -70,36 +102,101 @@ def demoted_intent(ranking: List[Dict[str, Any]], risk_intent: str, fallback_thr
     return {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: fallback_threshold}
 
 
-@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
+def labelled_fingerprint() -> str:
+    """Changes whenever a labelled risk file changes, so `rasa train` retrains RiskGuard."""
+    digest = hashlib.sha256()
+    for path in labelled_files():
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+CLASSIFIER_DIR = "risk_classifier"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RiskGuard(GraphComponent):
-    """Forces the risk intent when the safety detector or the classifier says so."""
+    """Forces the risk intent when the detector, the learned classifier or DIET says so."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"risk_intent": "express_risk", "diet_threshold": 0.5, "fallback_threshold": 0.45}
+        return {"risk_intent": "express_risk", "diet_threshold": 0.98, "fallback_threshold": 0.45,
+                "classifier": True, "possible_fp": 0.01, "high_fp": 0.002, "cv_folds": 5}
 
-    def __init__(self, config: Dict[Text, Any]) -> None:
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 classifier: Optional[RiskClassifier] = None) -> None:
+        self.config = config
         self.risk_intent = config["risk_intent"]
         self.diet_threshold = float(config["diet_threshold"])
         self.fallback_threshold = float(config["fallback_threshold"])
+        self._model_storage = model_storage
+        self._resource = resource
+        self.classifier = classifier
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> "RiskGuard":
         assess("warm up")  # build the detector's spaCy pipeline at load, not on a person's first message
-        return cls(config)
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "RiskGuard":
+        assess("warm up")
+        classifier = None
+        if config.get("classifier", True):
+            try:
+                with model_storage.read_from(resource) as directory:
+                    classifier = RiskClassifier.load(directory / CLASSIFIER_DIR)
+            except (ValueError, FileNotFoundError, OSError):
+                # A model trained before the classifier existed: detector and DIET only.
+                classifier = None
+        return cls(config, model_storage, resource, classifier)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        return labelled_fingerprint()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        if not self.config.get("classifier", True):
+            return self._resource
+        from bot.nlu.sentence_encoder import cached_encode
+
+        pairs = [(m.get(TEXT), (m.get(INTENT) or "")) for m in training_data.intent_examples]
+        examples = dedupe(load_labelled() + nlu_examples(pairs))
+        texts = [e.text for e in examples]
+        held = np.array([e.source.startswith("labelled:") for e in examples])
+        classifier = train_classifier(cached_encode(texts), texts, [e.risk for e in examples], held,
+                                      possible_fp=float(self.config["possible_fp"]),
+                                      high_fp=float(self.config["high_fp"]), k=int(self.config["cv_folds"]))
+        with self._model_storage.write_to(self._resource) as directory:
+            classifier.save(directory / CLASSIFIER_DIR)
+        self.classifier = classifier
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
+
+    def score(self, message: Message) -> Optional[float]:
+        if self.classifier is None:
+            return None
+        embedding = sentence_embedding(message)
+        if embedding is None:
+            from bot.nlu.sentence_encoder import get_encoder
+
+            embedding = get_encoder().encode([message.get(TEXT)])[0]
+        return self.classifier.score(np.asarray(embedding), message.get(TEXT))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             text = message.get(TEXT)
             if not text:
                 continue
+            score = self.score(message)
+            band = self.classifier.level(score) if score is not None and self.classifier else "none"
             decision = guard_decision(text, message.get(INTENT), message.get(INTENT_RANKING) or [],
-                                      self.risk_intent, self.diet_threshold)
-            message.set(RISK, {k: decision[k] for k in ("level", "reasons", "classifier_confidence")},
+                                      self.risk_intent, self.diet_threshold, score, band)
+            message.set(RISK, {k: decision[k] for k in ("level", "reasons", "classifier_confidence", "score", "cues")},
                         add_to_output=True)
             others = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != self.risk_intent]
             if decision["forced"]:

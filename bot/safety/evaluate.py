@@ -1,6 +1,6 @@
 """Evaluate the risk detector on a labelled set.
 
-    python -m bot.safety.evaluate [--set tests/safety/risk_eval.yml] [--max-fp-rate 0.03]
+    python -m bot.safety.evaluate [--set data/safety/risk_labelled.yml] [--max-fp-rate 0.03]
 
 Prints recall on risk messages, the false-positive rate on non-risk messages, recall per
 category and every miss / false positive with the normalised text the patterns saw.
@@ -22,7 +22,7 @@ import yaml
 
 from .detector import RiskLevel, explain, warm_up
 
-DEFAULT_SET = Path(__file__).resolve().parents[2] / "tests" / "safety" / "risk_eval.yml"
+DEFAULT_SET = Path(__file__).resolve().parents[2] / "data" / "safety" / "risk_labelled.yml"
 LABELS = ("risk", "none")
 _ITEM_KEYS = {"text", "label", "category", "note"}
 

@@ -4,7 +4,7 @@ import pytest
 
 from bot.safety.evaluate import load_set
 
-EVAL_SET = Path(__file__).with_name("risk_eval.yml")
+from bot.safety.evaluate import DEFAULT_SET as EVAL_SET
 
 
 @pytest.fixture(scope="session")
