@@ -10,7 +10,7 @@ def parse(text, intent="ask_sleep", confidence=0.9, ranking=None):
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
     message.set("intent_ranking", ranking or [{"name": intent, "confidence": confidence}], add_to_output=True)
-    RiskGuard(CONFIG).process([message])
+    RiskGuard(CONFIG, None, None).process([message])  # no learned classifier: detector + DIET
     return message
 
 
@@ -35,7 +35,7 @@ def test_classifier_alone_counts_above_the_threshold():
 def test_hyperbole_is_left_alone_and_recorded_as_none():
     message = parse("this back pain is killing me", intent="express_stress", confidence=0.9)
     assert message.get("intent")["name"] == "express_stress"
-    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.0}
+    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.0, "score": 0.0, "cues": []}
 
 
 def test_low_classifier_risk_below_threshold_is_not_forced():
@@ -49,7 +49,7 @@ def test_classifier_risk_below_the_threshold_is_demoted_to_the_next_intent():
     ranking = [{"name": "express_risk", "confidence": 0.48}, {"name": "ask_exercise", "confidence": 0.46}]
     message = parse("i want to live an active life again", intent="express_risk", confidence=0.48, ranking=ranking)
     assert message.get("intent")["name"] == "ask_exercise"
-    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.48}
+    assert message.get("risk") == {"level": "none", "reasons": [], "classifier_confidence": 0.48, "score": 0.0, "cues": []}
 
 
 def test_demotion_falls_back_when_the_next_intent_is_unsure():
@@ -62,3 +62,23 @@ def test_detector_risk_is_never_demoted_whatever_the_classifier_says():
     ranking = [{"name": "express_risk", "confidence": 0.1}, {"name": "greet", "confidence": 0.9}]
     message = parse("i don't see a way forward anymore", intent="greet", confidence=0.9, ranking=ranking)
     assert message.get("intent") == {"name": "express_risk", "confidence": 1.0}
+
+
+def test_the_learned_classifier_raises_risk_in_its_band_and_says_so():
+    decision = guard_decision("i keep thinking about not being around", {"name": "express_stress", "confidence": 0.9},
+                              [{"name": "express_stress", "confidence": 0.9}], "express_risk", 0.98,
+                              score=0.71, score_level="possible")
+    assert decision["forced"] and decision["level"] == "possible"
+    assert "encoder:0.71" in decision["reasons"] and decision["score"] == 0.71
+
+
+def test_a_classifier_score_below_its_band_raises_nothing():
+    decision = guard_decision("how do i sit at my desk", {"name": "ask_posture", "confidence": 0.9},
+                              [{"name": "ask_posture", "confidence": 0.9}], "express_risk", 0.98,
+                              score=0.2, score_level="none")
+    assert not decision["forced"] and decision["level"] == "none" and decision["score"] == 0.2
+
+
+def test_the_classifier_never_lowers_what_the_detector_says():
+    decision = guard_decision("i want to kill myself", None, [], "express_risk", 0.98, score=0.01, score_level="none")
+    assert decision["level"] == "high"
