@@ -20,17 +20,15 @@ from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
 from bot.safety.evaluate import DEFAULT_SET, EvalItem, evaluate, format_report, load_set
+from bot.safety.resources import shows_crisis_lines
 from bot.settings import ROOT, load_settings
-
-# Every variant of the default crisis-lines response contains these.
-CRISIS_MARKERS = ("988", "741741", "116 123")
 
 Send = Callable[..., List[Dict]]
 
 
 def has_crisis_lines(reply: Dict) -> bool:
-    text = reply.get("text") or ""
-    return all(marker in text for marker in CRISIS_MARKERS)
+    """The one judge (bot.safety.resources.shows_crisis_lines)."""
+    return shows_crisis_lines(reply)
 
 
 @dataclass

@@ -252,3 +252,33 @@ def test_missing_file_is_a_clear_error(tmp_path):
 ])
 def test_region_from_what_the_person_says_later(text, region):
     assert R.region_from_text(text) == region
+
+
+# ---------------------------------------------------------------- the one judge
+def test_the_judge_counts_any_regions_line_in_text_or_buttons():
+    from bot.safety.resources import shows_crisis_lines
+
+    assert shows_crisis_lines({"text": "- **Samaritans**: call 116 123 (24/7)"})
+    assert shows_crisis_lines({"text": "Lifeline: 13 11 14"})
+    assert shows_crisis_lines({"text": "Here are lines", "buttons": [{"title": "Call", "payload": "tel:988"}]})
+    assert shows_crisis_lines({"text": "see findahelpline.com"})
+
+
+def test_the_judge_ignores_the_welcome_emergency_numbers_and_lookalike_numbers():
+    from bot.safety.resources import shows_crisis_lines
+
+    assert not shows_crisis_lines({"text": "In an emergency call your local emergency number (911 in the US, "
+                                            "999 in the UK, 112 in Ireland, 000 in Australia)."})
+    assert not shows_crisis_lines({"text": "try 10,000 steps or 19880 metres"})
+    assert not shows_crisis_lines({"text": "Sorry, I didn't get that.",
+                                   "buttons": [{"title": "Crisis lines", "payload": "/request_crisis_resources"}]})
+
+
+def test_the_judge_follows_the_crisis_lines_file(tmp_path):
+    from bot.safety.resources import shows_crisis_lines
+
+    custom = tmp_path / "lines.yml"
+    custom.write_text("regions:\n  INTL:\n    name: Anywhere\n    lines:\n"
+                      "      - {name: Test Line, kind: call, number: '5550123', display: '555 0123'}\n")
+    assert shows_crisis_lines({"text": "call 555 0123"}, path=custom)
+    assert not shows_crisis_lines({"text": "call 116 123"}, path=custom)
