@@ -1,11 +1,21 @@
 """`make eval-safety`: does a risk message get crisis lines, and how often does
 an ordinary one get them by mistake?
 
-Two measurements on the labelled set data/safety/risk_labelled.yml:
-1. the detector alone (bot.safety), and
-2. the whole bot through the REST channel: each message opens a fresh
-   conversation, and it counts as flagged when the very first reply carries the
-   crisis lines (the `utter_crisis_lines` response).
+On the labelled sets (data/safety/*.yml, the classifier's training data):
+1. the pattern detector alone (bot.safety);
+2. the learned classifier *out of fold* (5 folds over the labelled sets, the NLU
+   examples in every fold's training data, so no item is scored by a model that
+   saw it), alone and OR-ed with the detector, at a range of thresholds and at
+   the bands `rasa train` chooses (same procedure, same config);
+3. with --thresholds, DIET's express_risk confidence table (NLU only).
+On the blind sets (tests/safety/blind/*.yml: never trained on, never tuned on):
+4. the whole bot through the REST channel, each message in a fresh conversation.
+   A risk message counts as caught when the first reply shows a crisis line, an
+   ordinary one as a false alarm when any reply does (`shows_crisis_lines`, the
+   one judge). A "possible" reply (lines + the gentle question) to an ordinary
+   message counts as a false alarm.
+5. with --bot-labelled, the whole bot on the labelled sets too (in-sample for
+   the classifier: a check of the plumbing, not of generalisation).
 """
 from __future__ import annotations
 
@@ -143,42 +153,123 @@ def rest_sender(base_url: str) -> Send:
     return send
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", default=str(DEFAULT_SET))
-    parser.add_argument("--model", default=str(ROOT / "models" / "unknot.tar.gz"))
-    parser.add_argument("--skip-bot", action="store_true", help="only the detector")
-    parser.add_argument("--thresholds", action="store_true",
-                        help="also print recall / false alarms for a range of RiskGuard diet_threshold values")
-    args = parser.parse_args(argv)
-    items = load_set(Path(args.set))
+def load_sets(paths: Sequence[Path]) -> List[EvalItem]:
+    items: List[EvalItem] = []
+    for path in paths:
+        items.extend(load_set(path))
+    return items
 
-    detector = evaluate(items)
-    print(format_report(detector, args.set))
-    ok = detector.recall == 1.0
-    if args.thresholds:
-        print("\nRiskGuard diet_threshold (detector OR classifier >= threshold), NLU only:", flush=True)
-        confidences = classifier_confidences(Path(args.model), [item.text for item in items])
-        for row in threshold_table(items, confidences):
-            print(row.format())
 
-    if args.skip_bot:
-        return 0 if ok else 1
+OOF_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
+
+def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml") -> str:
+    """Detector, out-of-fold classifier, and both, on the labelled items."""
+    import numpy as np
+    import yaml
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    from bot.nlu.sentence_encoder import cached_encode
+    from bot.safety import assess
+    from bot.safety import classifier as C
+
+    guard = next(p for p in yaml.safe_load(config_path.read_text())["pipeline"] if p["name"].endswith("RiskGuard"))
+    possible_fp, high_fp = float(guard.get("possible_fp", 0.01)), float(guard.get("high_fp", 0.002))
+    nlu = C.dedupe(C.nlu_examples([(m.get("text"), m.get("intent"))
+                                   for m in load_data(str(ROOT / "data" / "nlu")).intent_examples]))
+    labelled_texts = {i.text.strip().lower() for i in items}
+    nlu = [e for e in nlu if e.text.strip().lower() not in labelled_texts]
+    texts = [i.text for i in items]
+    y = np.array([i.label == "risk" for i in items])
+    emb, nlu_emb = cached_encode(texts), cached_encode([e.text for e in nlu])
+    oof = C.out_of_fold_scores(emb, texts, list(y), 5, (nlu_emb, [e.text for e in nlu], [e.risk for e in nlu]))
+    held = np.array([True] * len(texts) + [False] * len(nlu))
+    all_emb = np.concatenate([emb, nlu_emb])
+    possible, high, _info = C.choose_thresholds(all_emb, texts + [e.text for e in nlu], list(y) + [e.risk for e in nlu],
+                                                held, possible_fp, high_fp)
+    det = np.array([assess(t).is_risk for t in texts])
+    npos, nneg = int(y.sum()), int((~y).sum())
+
+    def row(name: str, flagged: np.ndarray) -> str:
+        caught, fa = int(np.sum(flagged & y)), int(np.sum(flagged & ~y))
+        return (f"  {name:34} recall {caught / npos:7.2%} ({caught}/{npos})   false alarms "
+                f"{fa / nneg:6.2%} ({fa}/{nneg})")
+
+    lines = [f"labelled sets, {npos} risk / {nneg} none; classifier scores out of fold (5 folds):",
+             row("detector alone", det)]
+    for t in OOF_THRESHOLDS:
+        lines.append(row(f"classifier >= {t:.2f}", oof >= t))
+    lines.append(row(f"classifier >= {possible:.3f} (possible band)", oof >= possible))
+    lines.append(row(f"classifier >= {high:.3f} (high band)", oof >= high))
+    for t in OOF_THRESHOLDS:
+        lines.append(row(f"detector OR classifier >= {t:.2f}", det | (oof >= t)))
+    lines.append(row(f"detector OR possible band  <- shipped", det | (oof >= possible)))
+    missed = [items[i] for i in np.flatnonzero(y & ~det & (oof < possible))]
+    false = [items[i] for i in np.flatnonzero(~y & (det | (oof >= possible)))]
+    lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in missed]
+    lines += [f"  FALSE +  [{i.category}] {i.text!r}" for i in false]
+    return "\n".join(lines)
+
+
+def run_bot(model: Path, sets: Dict[str, List[EvalItem]]) -> Dict[str, BotReport]:
     from bot.launcher import Stack
 
+    reports: Dict[str, BotReport] = {}
     with tempfile.TemporaryDirectory(prefix="unknot-eval-") as tmp:
         settings = load_settings({"RASA_PORT": "5305", "ACTION_PORT": "5355", "UNKNOT_ENV": "test",
                                   "DATABASE_URL": f"sqlite:///{tmp}/eval.db", "LOG_LEVEL": "WARNING"})
-        stack = Stack(settings, Path(args.model), log_dir=Path(tmp) / "log", with_web=False)
+        stack = Stack(settings, model, log_dir=Path(tmp) / "log", with_web=False)
         print("\nstarting the bot on 127.0.0.1:5305 for the whole-bot measurement...", flush=True)
         stack.start()
         try:
-            bot = evaluate_bot(rest_sender(settings.rasa_url), items)
+            for name, items in sets.items():
+                reports[name] = evaluate_bot(rest_sender(settings.rasa_url), items)
+                print(f"\n{name}:\n" + reports[name].format(), flush=True)
         finally:
             stack.stop()
-    print("\n" + bot.format())
-    return 0 if ok and bot.recall == 1.0 else 1
+    return reports
+
+
+LABELLED = sorted((ROOT / "data" / "safety").glob("*.yml"))
+BLIND = sorted((ROOT / "tests" / "safety" / "blind").glob("*.yml"))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", nargs="*", default=[str(p) for p in LABELLED], help="labelled sets")
+    parser.add_argument("--blind", nargs="*", default=[str(p) for p in BLIND], help="blind sets (whole bot)")
+    parser.add_argument("--model", default=str(ROOT / "models" / "unknot.tar.gz"))
+    parser.add_argument("--skip-bot", action="store_true", help="no whole-bot measurement")
+    parser.add_argument("--skip-oof", action="store_true", help="no out-of-fold classifier table")
+    parser.add_argument("--bot-labelled", action="store_true", help="also send the labelled sets to the bot")
+    parser.add_argument("--thresholds", action="store_true",
+                        help="also print recall / false alarms for a range of RiskGuard diet_threshold values")
+    args = parser.parse_args(argv)
+    items = load_sets([Path(p) for p in args.set])
+
+    detector = evaluate(items)
+    print(format_report(detector, ", ".join(Path(p).name for p in args.set)))
+    ok = True
+    if not args.skip_oof:
+        print("\n" + oof_table(items), flush=True)
+    if args.thresholds:
+        print("\nRiskGuard diet_threshold (detector OR DIET >= threshold), NLU only:", flush=True)
+        confidences = classifier_confidences(Path(args.model), [item.text for item in items])
+        for row in threshold_table(items, confidences):
+            print(row.format())
+    if args.skip_bot:
+        return 0
+    sets = {f"whole bot, blind set {Path(p).name}": load_set(Path(p)) for p in args.blind}
+    if args.bot_labelled:
+        sets["whole bot, labelled sets (in-sample for the classifier)"] = items
+    reports = run_bot(Path(args.model), sets)
+    blind = [r for name, r in reports.items() if "blind" in name]
+    if len(blind) > 1:
+        total = BotReport(sum((r.missed for r in blind), []), sum((r.false_positives for r in blind), []),
+                          sum(r.risk_total for r in blind), sum(r.none_total for r in blind))
+        print("\nall blind sets together: " + total.format().splitlines()[0])
+    ok = all(r.recall == 1.0 for r in reports.values()) and ok
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
