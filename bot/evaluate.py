@@ -353,7 +353,7 @@ def format_gap(gap: dict) -> str:
         f"CV {c['macro_f1']:.3f} ({c['intents']} intents, {c['n']} messages); "
         f"over the {gap['shared_intents']} intents both test: held-out {gap['heldout_macro_f1_shared_intents']:.3f}, "
         f"CV {gap['cv_macro_f1_shared_intents']:.3f}",
-        f"  length (words): median held-out {h['words_median']}, CV {c['words_median']}; "
+        f"  length (words): median held-out {h['words_median']:g}, CV {c['words_median']:g}; "
         f"held-out 90th percentile {h['words_p90']}",
         f"  CV by length:    <= {h['words_p90']} words n={gap['cv_by_length']['short']['n']} "
         f"macro-F1 {gap['cv_by_length']['short']['macro_f1']:.3f} | longer n={gap['cv_by_length']['long']['n']} "
@@ -366,11 +366,12 @@ def format_gap(gap: dict) -> str:
         f"  CV messages like held-out ones (short and close): n={gap['cv_heldout_like']['n']} "
         f"macro-F1 {gap['cv_heldout_like']['macro_f1']:.3f} accuracy {_f(gap['cv_heldout_like']['accuracy'])}",
         f"  nearest-neighbour intent = true intent (no model): held-out {_f(h['nn_accuracy'])}, CV {_f(c['nn_accuracy'])}",
-        "  accuracy by closeness band:   band       held-out n   acc      CV n   acc",
+        "  accuracy by closeness band:",
+        f"    {'band':>9} {'held-out n':>10} {'accuracy':>8} {'CV n':>6} {'accuracy':>8}",
     ]
     for b in gap["bands"]:
-        lines.append(f"  {'':30}{b['band']:>9} {b['heldout_n']:>11} {_f(b['heldout_accuracy']):>6} "
-                     f"{b['cv_n']:>8} {_f(b['cv_accuracy']):>6}")
+        lines.append(f"    {b['band']:>9} {b['heldout_n']:>10} {_f(b['heldout_accuracy']):>8} "
+                     f"{b['cv_n']:>6} {_f(b['cv_accuracy']):>8}")
     lines.append(f"  CV accuracy re-weighted to held-out's closeness mix: {_f(gap['cv_accuracy_at_heldout_closeness'])} "
                  f"(held-out {h['accuracy']:.3f}, CV {c['accuracy']:.3f})")
     lines.append("  top CV confusions (true -> predicted: count, share of the true intent):")
