@@ -93,7 +93,7 @@ test: setup widget browser ## install and run every test (trains a small test mo
 validate: setup ## rasa data validate
 	$(RASA) data validate --fail-on-warnings
 
-eval: setup ## held-out and 5-fold cross-validated macro-F1 per intent
+eval: setup ## held-out and 5-fold CV macro-F1 per intent and per fold, contract intents, gap analysis
 	$(PY) -m bot.evaluate
 
 eval-safety: train ## crisis-detection recall / false-positive rate: detector alone and whole bot
