@@ -17,6 +17,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.crisis import crisis_messages, detect_region, regional_lines_text, risk_flag
 from bot.safety.resources import region_from_text
 
+# intents that are on the crisis path by themselves (SafetyPolicy's risk_intents)
+CRISIS_INTENTS = ("express_risk", "request_crisis_resources")
+
 
 class ActionCrisisSupport(Action):
     def name(self) -> Text:
@@ -31,6 +34,9 @@ class ActionCrisisSupport(Action):
             known=tracker.get_slot("region"),
         )
         flag = risk_flag(latest, now=datetime.now(timezone.utc))
+        if (latest.get("risk") or {}).get("level") == "none" and flag["intent"] not in CRISIS_INTENTS:
+            # SafetyPolicy sent this turn down the risk path because of the turns before it
+            flag["reasons"] = ["context"]
         for message in crisis_messages(region, flag["level"], tracker.get_latest_input_channel()):
             dispatcher.utter_message(**message)
         flags = list(tracker.get_slot("risk_flags") or [])

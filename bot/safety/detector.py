@@ -47,8 +47,13 @@ _LEVEL_OF = {P.HIGH: RiskLevel.HIGH, P.POSSIBLE: RiskLevel.POSSIBLE}
 
 @dataclass(frozen=True)
 class RiskAssessment:
+    """level and reasons say whether the message is risk; cues are context signals
+    (patterns.CUES: dose_or_quantity_question, height_or_place_question, time_question,
+    goodbye, hopelessness, burden) that are not risk on their own but are after a risk
+    turn (bot/dialogue/safety_policy.py weighs them). A cue never changes the level."""
     level: RiskLevel
     reasons: Tuple[str, ...] = ()
+    cues: Tuple[str, ...] = ()
 
     @property
     def is_risk(self) -> bool:
@@ -56,7 +61,7 @@ class RiskAssessment:
 
     def to_dict(self) -> Dict[str, object]:
         return {"level": self.level.value, "reasons": list(self.reasons),
-                "is_risk": self.is_risk}
+                "is_risk": self.is_risk, "cues": list(self.cues)}
 
 
 NO_RISK = RiskAssessment(RiskLevel.NONE, ())
@@ -80,6 +85,24 @@ _PREPOSITIONS = frozenset({"about", "on", "of", "regarding", "with", "in", "by",
                            "against", "towards", "through", "under"})
 _SKIP_IN_SUBJECT = frozenset({"who", "that", "whose", "which"})
 _MEANS_GAP = 8
+_LETHAL_GAP = 12
+# a sentence is a question when it has "?" or one of these opens it (or a clause in it,
+# after a comma), possibly after a few filler words
+_QUESTION_OPENERS = frozenset({"how", "what", "which", "where", "whether", "would", "could",
+                               "can", "is", "are", "does", "do", "will", "might", "should",
+                               "did", "was", "were", "if"})
+_QUESTION_FILLERS = frozenset({"so", "but", "and", "ok", "okay", "hey", "hi", "um", "umm",
+                               "hypothetically", "theoretically", "just", "like", "also",
+                               "seriously", "honestly", "then", "well", "quick", "question",
+                               "random", "curious", "wondering", "but", "in", "theory",
+                               "out", "of", "curiosity", "for", "a", "friend", "story",
+                               "asking", "purely", "i", "am", "was", "just"})
+_WONDER = frozenset({"wonder", "wondering", "wondered", "curious", "know", "tell", "ask",
+                     "asking"})
+# which means words pair with which outcome words (lethality questions)
+_LETHAL_PAIRS = {"kill": frozenset({"fall", "drug", "od"}), "survive": frozenset({"fall", "od"}),
+                 "purpose": frozenset({"fall", "drug", "od", "height"})}
+_SELF_WORDS = frozenset({"i", "me", "myself"})
 _DESIRE_GAP = 5
 _DESIRE_BLOCKERS = frozenset({"know", "knew", "learn", "read", "understand", "about", "if",
                               "whether", "not", "never", "afraid", "scared", "worried", "sure",
@@ -123,6 +146,7 @@ class Explanation:
     normalized: str
     assessment: RiskAssessment
     findings: List[Finding] = field(default_factory=list)
+    cues: Tuple[str, ...] = ()
 
 
 class _Engine:
@@ -235,13 +259,17 @@ def _explain(text: str) -> Explanation:
     engine = _engine()
     normalized = engine.normalizer.normalize(text)
     findings: List[Finding] = []
+    cues: set = set()
     matched = normalized
     if len(normalized) > _PREFILTER_MIN:
         matched = _prefilter(normalized, engine.triggers)
     for window in _windows(matched):
         lowers, matches = engine.parse(window)
-        findings.extend(_Analysis(lowers, matches).run())
-    return Explanation(text, normalized, _combine(findings), findings)
+        analysis = _Analysis(lowers, matches)
+        findings.extend(analysis.run())
+        cues |= analysis.cues
+    assessment = _combine(findings, cues)
+    return Explanation(text, normalized, assessment, findings, assessment.cues)
 
 
 def _prefilter(normalized: str, triggers) -> str:
@@ -281,9 +309,14 @@ def _windows(normalized: str) -> List[str]:
     return out
 
 
-def _combine(findings: Sequence[Finding]) -> RiskAssessment:
+def _combine(findings: Sequence[Finding], cues=frozenset()) -> RiskAssessment:
+    cues = set(cues)
+    for f in findings:
+        if f.category == P.GOODBYE:
+            cues.add(P.GOODBYE_CUE)
+    ordered = tuple(c for c in P.CUES if c in cues)
     if not findings:
-        return NO_RISK
+        return RiskAssessment(RiskLevel.NONE, (), ordered) if ordered else NO_RISK
     level = max((f.level for f in findings), key=lambda lv: _RANK[lv])
     reasons: List[str] = []
     extras: List[str] = []
@@ -294,7 +327,7 @@ def _combine(findings: Sequence[Finding]) -> RiskAssessment:
             if e not in extras:
                 extras.append(e)
     reasons.extend(e for e in extras if e not in reasons)
-    return RiskAssessment(level, tuple(reasons))
+    return RiskAssessment(level, tuple(reasons), ordered)
 
 
 class _Analysis:
@@ -309,6 +342,8 @@ class _Analysis:
             if tok in _SENTENCE_END or (tok and tok[0] in ".!?" and not tok[0].isalnum()):
                 sid += 1
         self._media_cache: Dict[int, bool] = {}
+        self._question_cache: Dict[int, bool] = {}
+        self.cues: set = set()
 
     # ------------------------------------------------------------ helpers
     def tok(self, i: int) -> Optional[str]:
@@ -328,6 +363,31 @@ class _Analysis:
             self._media_cache[sid] = any(
                 self.t[j] in P.MEDIA_WORDS for j in range(self.n) if self.sent[j] == sid)
         return self._media_cache[sid]
+
+    def is_question(self, i: int) -> bool:
+        """Is the sentence of token i a question ("?", or a question word opening it or a
+        clause in it, after at most a few filler words; "i wonder if ...")."""
+        sid = self.sent[i]
+        if sid in self._question_cache:
+            return self._question_cache[sid]
+        idx = [j for j in range(self.n) if self.sent[j] == sid]
+        toks = [self.t[j] for j in idx]
+        found = "?" in toks or any(t.startswith("?") for t in toks)
+        starts = [0] + [k + 1 for k, t in enumerate(toks) if t == ","]
+        for k in starts:
+            if found:
+                break
+            skipped = 0
+            while k < len(toks) and toks[k] in _QUESTION_FILLERS and skipped < 4:
+                k += 1
+                skipped += 1
+            found = k < len(toks) and toks[k] in _QUESTION_OPENERS
+        if not found:
+            found = any(t in _WONDER and k + 1 < len(toks)
+                        and toks[k + 1] in ("if", "whether", "how", "what")
+                        for k, t in enumerate(toks))
+        self._question_cache[sid] = found
+        return found
 
     def sentence_has(self, i: int, words) -> bool:
         sid = self.sent[i]
@@ -394,9 +454,19 @@ class _Analysis:
         wayouts: List[Tuple[int, int]] = []
         questions: List[Tuple[int, int]] = []
         targets: List[Tuple[int, int]] = []
+        lethal_means: List[Tuple[int, int, str]] = []
+        lethal_outcomes: List[Tuple[int, int, str]] = []
         findings: List[Finding] = []
         for rule, start, end in self.matches:
-            if rule.kind == "guard":
+            if rule.kind == "context":
+                if self.context_cue(rule, start, end):
+                    self.cues.add(rule.category)
+            elif rule.kind == "lethal_means":
+                lethal_means.append((start, end, rule.tag))
+            elif rule.kind == "lethal_outcome":
+                if self.next_ok(rule, end):
+                    lethal_outcomes.append((start, end, rule.tag))
+            elif rule.kind == "guard":
                 guards.append((start, end))
             elif rule.kind == "cue":
                 cue = True
@@ -424,6 +494,7 @@ class _Analysis:
                 if found is not None:
                     findings.append(found)
         findings.extend(self.means(questions, targets))
+        findings.extend(self.lethality(lethal_means, lethal_outcomes))
         findings.extend(self.desire_death(desires, deaths, strict=True))
         findings.extend(self.desire_death(desires, killmes, strict=False))
         findings.extend(self.way_out(wayouts, deaths))
@@ -436,6 +507,10 @@ class _Analysis:
                     if not any(s < f.end and f.start < e for s, e in guards)]
         findings = self.drop_covered_mentions(findings)
         findings = _dedupe(findings)
+        for f in findings:
+            rule_cue = _RULE_CUES.get(f.rule)
+            if rule_cue:
+                self.cues.add(rule_cue)
         if cue and any(f.category != P.HELP for f in findings):
             for f in findings:
                 if f.category == THIRD_PARTY:
@@ -523,6 +598,44 @@ class _Analysis:
                 out.append(Finding("means_question", P.MEANS, RiskLevel.HIGH, qs, te))
         return out
 
+    def lethality(self, means: List[Tuple[int, int, str]],
+                  outcomes: List[Tuple[int, int, str]]) -> List[Finding]:
+        """Whether something would kill or be survivable, asked about a means: "is a fall
+        from the fourth floor survivable", "would jumping off a bridge kill you", "can
+        these pills kill you". Whoever it is "for", it is risk: POSSIBLE, HIGH when the
+        person is in it ("would i survive if i jumped"). Health worries without a means
+        word ("can a slipped disc kill you") are left alone."""
+        out = []
+        for os_, oe, otag in outcomes:
+            pairs = _LETHAL_PAIRS.get(otag, frozenset())
+            for ms, me, mtag in means:
+                if mtag not in pairs or self.sent[ms] != self.sent[os_]:
+                    continue
+                lo, hi = (me, os_) if ms < os_ else (oe, ms)
+                if hi - lo > _LETHAL_GAP:
+                    continue
+                if any(w in _MEANS_BLOCKERS for w in self.t[lo:hi]):
+                    continue
+                if not self.is_question(os_):
+                    continue
+                personal = self.sentence_has(os_, _SELF_WORDS)
+                if self.media_sentence(os_) and not personal:
+                    continue
+                level = RiskLevel.HIGH if personal else RiskLevel.POSSIBLE
+                out.append(Finding("lethality_question", P.MEANS, level,
+                                   min(ms, os_), max(me, oe)))
+                break
+        return out
+
+    def context_cue(self, rule: P.Rule, start: int, end: int) -> bool:
+        if not self.next_ok(rule, end):
+            return False
+        if rule.question and not self.is_question(start):
+            return False
+        if rule.self_only and self.subject(start)[0] == THIRD:
+            return False
+        return True
+
     def desire_death(self, desires: List[Tuple[int, int]], deaths: List[Tuple[int, int]],
                      strict: bool) -> List[Finding]:
         """General net: "all i want is to be dead", "i hope this pain kills me" ...
@@ -569,6 +682,9 @@ class _Analysis:
         strong = [f for f in findings if f.category != P.MENTION]
         return [f for f in findings if f.category != P.MENTION or not any(
             s.start < f.end and f.start < s.end for s in strong)]
+
+
+_RULE_CUES: Dict[str, str] = {rule.name: rule.cue for rule in P.RULES if rule.cue}
 
 
 def _dedupe(findings: List[Finding]) -> List[Finding]:

@@ -27,6 +27,11 @@ Each Rule carries how its matches are judged (see detector.py):
             HIGH, accident context ("... lifting a box", "... on the oven") drops it.
   past      past cues ("used to", "years ago") lower HIGH to POSSIBLE.
   weak_next / weak_prev   tokens that make a match hyperbole-ish: lowered to POSSIBLE.
+  cue       a context cue (see CUES) recorded whenever the rule's finding stands.
+
+Context cues (kind="context") never change the level: they are signals that are harmless
+on their own ("how many ibuprofen can i take", "what time do you close", "bye everyone")
+and that the dialogue weighs against the turns before (bot/dialogue/safety_policy.py).
 """
 from __future__ import annotations
 
@@ -86,6 +91,26 @@ LISTS: Dict[str, Tuple[str, ...]] = {
     "LETHALADJ": ("lethal", "fatal", "deadly", "overdose"),
     "AMOUNT": ("dose", "doses", "dosage", "amount", "quantity", "combination", "combo",
                "number", "level", "mix", "amounts"),
+    # medicines by name or kind, without the pronouns MEDS allows ("it", "them" ...)
+    "DRUGS": ("pills", "pill", "tablets", "tablet", "meds", "med", "medication", "medications",
+              "medicine", "medicines", "painkillers", "painkiller", "capsules", "capsule",
+              "drugs", "prescription", "prescriptions", "ibuprofen", "paracetamol",
+              "acetaminophen", "tylenol", "naproxen", "codeine", "aspirin", "tramadol",
+              "opioids", "gabapentin", "pregabalin", "diazepam", "antidepressants", "insulin",
+              "relaxants", "antiinflammatories", "inflammatories", "advil", "nurofen",
+              "dose", "doses", "dosage"),
+    # high places (a fall from them)
+    "PLACE": ("roof", "roofs", "rooftop", "rooftops", "bridge", "bridges", "cliff", "cliffs",
+              "balcony", "balconies", "ledge", "tower", "towers", "building", "buildings",
+              "carpark", "multistorey", "overpass", "skyscraper", "window"),
+    # falling / jumping and heights
+    "FALLWORD": ("fall", "falls", "falling", "jump", "jumps", "jumping", "jumped", "leap",
+                 "leaping", "leapt", "drop", "height", "heights", "floor", "floors", "storey",
+                 "storeys"),
+    # who a lethality question is about ("would it kill you / a person")
+    "VICTIM": ("you", "u", "me", "someone", "somebody", "people", "him", "her", "them", "us",
+               "anyone", "anybody", "myself", "yourself", "oneself", "themselves", "himself",
+               "herself", "ya"),
 }
 
 # tokens that end a clause for next_ok checks (besides punctuation / end of text)
@@ -258,7 +283,11 @@ class Rule:
     weak_next: FrozenSet[str] = frozenset()
     weak_prev: FrozenSet[str] = frozenset()
     blockers: FrozenSet[str] = frozenset()  # any of these in the sentence drops the match
-    kind: str = "risk"  # risk | guard | cue | means_q | means_target
+    kind: str = "risk"  # risk | guard | cue | means_q | means_target | lethal_* | context
+    cue: str = ""  # a context cue recorded when this rule's finding stands (see CUES)
+    tag: str = ""  # lethal_means / lethal_outcome: which kinds pair (see detector.lethality)
+    question: bool = False  # context cue only counts in a question sentence
+    self_only: bool = False  # context cue only counts when the subject is not someone else
 
 
 def _r(name: str, category: str, level: str, *patterns: str, **options) -> Rule:
@@ -276,6 +305,15 @@ SLANG = "coded_slang"
 GOODBYE = "goodbye_message"
 MENTION = "mention"
 HELP = "help_seeking"
+
+# context cues (RiskAssessment.cues): not risk on their own, see bot/dialogue/safety_policy.py
+DOSE_Q = "dose_or_quantity_question"
+HEIGHT_Q = "height_or_place_question"
+TIME_Q = "time_question"
+GOODBYE_CUE = "goodbye"
+HOPELESS = "hopelessness"
+BURDEN = "burden"
+CUES: Tuple[str, ...] = (DOSE_Q, HEIGHT_Q, TIME_Q, GOODBYE_CUE, HOPELESS, BURDEN)
 
 RULES: List[Rule] = [
     # ------------------------------------------------------------ explicit intent (HIGH)
@@ -433,7 +471,7 @@ RULES: List[Rule] = [
        "no point in|to? going|carrying on", "point of|in living|existing",
        "point of|in being alive", "point of|in going|carrying on", "point of life",
        "what is the point of it all", "what is the point anymore",
-       "what is even the point anymore"),
+       "what is even the point anymore", cue=HOPELESS),
     _r("let_go", PASSIVE, POSSIBLE,
        "$WANT to $ADV? let go", "ready to $ADV? let go", "time for me to go",
        subject=True, next_ok={END, "now", "forever"}),
@@ -470,7 +508,7 @@ RULES: List[Rule] = [
        "am $ADV? a burden", "am $ADV? such a burden", "feel $ADV? like a burden",
        "feel $ADV? like such a burden", "am $ADV? nothing but a burden",
        "feel like i am $ADV? a burden",
-       subject=True),
+       subject=True, cue=BURDEN),
     _r("disappear", PASSIVE, POSSIBLE,
        "$WANT to $ADV? disappear", "$WANT to $ADV? vanish", "disappear forever",
        "$WANT to $ADV? stop existing", "$WANT to $ADV? not exist",
@@ -509,7 +547,8 @@ RULES: List[Rule] = [
        "see no way forward|out",
        "there is no way forward", "no future for me", "can not see a future",
        "do not see a future",
-       subject=True, next_ok={END, "anymore", "any", "for", "now", "at", "from", "of"}),
+       subject=True, next_ok={END, "anymore", "any", "for", "now", "at", "from", "of"},
+       cue=HOPELESS),
     _r("stop_fighting", PASSIVE, POSSIBLE,
        "can not keep fighting", "can not fight anymore", "can not fight any longer",
        "can not fight this anymore", "stop|quit fighting for good", "stop|quit fighting forever",
@@ -522,7 +561,7 @@ RULES: List[Rule] = [
                                "session", "meeting"}),
     _r("burden_weight", PASSIVE, POSSIBLE,
        "weight|millstone around|round .? .? .? neck", "drag|drain on everyone|everybody|my",
-       subject=True),
+       subject=True, cue=BURDEN),
     _r("cannot_stop_me", EXPLICIT, POSSIBLE,
        "noone|nobody can|could|will stop me", "no one can|could|will stop me",
        "it all|everything planned", "got it planned",
@@ -728,6 +767,7 @@ RULES: List[Rule] = [
        "how to", "how $QHOW $QWHO", "how $QHOW a person", "how would|could|can|do someone",
        "$WAYADJ $WAYNOUN", "$WAYADJ painless|painful $WAYNOUN", "$WAYNOUN to|of",
        "where can|could|do|should i", "where to", "what can|could|should|would i take to",
+       "where can|could|do|does|should|would $QWHO", "where $QWHO can|could",
        "what is the $WAYADJ? $WAYNOUN",
        kind="means_q"),
     _r("q_amount", MEANS, HIGH,
@@ -752,7 +792,49 @@ RULES: List[Rule] = [
        "end my|one|your|their|a own? life", "ending my|one|your|their|a own? life",
        "take my|your|their own life", "commit suicide", "suicide",
        "not|never wake up", "stop breathing", "unalive", "unalive myself", "ctb", "kms",
-       "off myself", kind="means_target"),
+       "off myself", "bleed|bled|bleeding out", kind="means_target"),
+    # ------------------------------------------------------------ heights, in a lethal sense
+    # "how high would i need to jump from", "what floor would you have to jump off"
+    _r("height_jump", MEANS, HIGH,
+       "how high|far|tall .? .? .? .? .? .? jump|leap|jumping|leaping from|off",
+       "what|which height|floor|storey .? .? .? .? .? .? jump|leap|jumping|leaping from|off",
+       negatable=False),
+    # "is the roof of my building high enough", "is a fourth floor window high enough"
+    _r("place_high_enough", MEANS, POSSIBLE,
+       "$PLACE .? .? high|tall enough",
+       negatable=False, next_not={"for", "that", "so", "now"}),
+    _r("high_enough_to", MEANS, HIGH,
+       "high|tall|far enough to $ADV? jump|leap|fall|die|kill", negatable=False),
+    # "which bridge is the highest around here"
+    _r("which_place_highest", MEANS, HIGH,
+       "which|what|where $PLACE is|are the? highest|tallest near|nearby|around|here|locally|close",
+       "highest|tallest $PLACE around|near|here",
+       negatable=False),
+    # ------------------------------------------------------------ lethality questions (see
+    # detector.lethality): a means word and a lethal outcome in one question sentence,
+    # "is a fall from the fourth floor survivable", "would jumping off a bridge kill you"
+    _r("lm_fall", MEANS, POSSIBLE, "$FALLWORD", "$PLACE", kind="lethal_means", tag="fall"),
+    _r("lm_drug", MEANS, POSSIBLE, "$DRUGS", kind="lethal_means", tag="drug"),
+    _r("lm_breath", MEANS, POSSIBLE, "without breathing|air|oxygen", kind="lethal_means",
+       tag="fall"),
+    _r("lm_height", MEANS, POSSIBLE, "how high|tall|deep", "how far down|up",
+       kind="lethal_means", tag="height"),
+    _r("lm_od", MEANS, POSSIBLE, "overdose|overdoses|overdosing|od|oding",
+       kind="lethal_means", tag="od"),
+    # "would it kill you to ..." is an idiom, hence next_not "to"
+    _r("lo_kill", MEANS, POSSIBLE, "kill|kills $VICTIM",
+       "kill|kills a|an|any person|human|adult|man|woman", "be? lethal|fatal|deadly",
+       kind="lethal_outcome", tag="kill",
+       next_not={"to", "inside", "when", "that", "if", "with", "off"}),
+    _r("lo_kill_end", MEANS, POSSIBLE, "kill|kills", kind="lethal_outcome", tag="kill",
+       next_ok={END}),
+    _r("lo_die", MEANS, POSSIBLE, "die|dies|dying|death",
+       kind="lethal_outcome", tag="kill", next_not=DIE_NOT | {"to", "down", "out", "off"}),
+    # "... would i have to be to die": a purpose, not a health worry ("before it's deadly")
+    _r("lo_purpose", MEANS, POSSIBLE, "to $ADV? die", "to kill", "to be lethal|fatal|deadly",
+       "to not survive", kind="lethal_outcome", tag="purpose", next_not=DIE_NOT),
+    _r("lo_survive", MEANS, POSSIBLE, "survive|survivable|unsurvivable|survivability",
+       kind="lethal_outcome", tag="survive"),
     # ------------------------------------------------------------ general net (see detector)
     # a wish / intent word, then within a few words a death word, same clause
     _r("desire_word", PASSIVE, POSSIBLE,
@@ -786,6 +868,58 @@ RULES: List[Rule] = [
     _r("g_end_with", "guard", POSSIBLE,
        "end|ending|ended it with|between|there|early|off",
        kind="guard"),
+    # ------------------------------------------------------------ context cues (not risk)
+    _r("c_dose", DOSE_Q, POSSIBLE,
+       "how many|much of? my|the|these|those|your|a? $DRUGS",
+       "how many|much .? .? .? can|could|should|may|do|would|will i|you|one|we take|swallow",
+       "how many|much is|are too many|much", "how many|much .? .? is|are too many|much|safe",
+       "most|max|maximum|limit i|you|one .? can|could|should|may take|swallow|have",
+       "max|maximum|highest|safe|daily|right|correct|usual|normal dose|doses|dosage|amount|limit",
+       "max|maximum $DRUGS", "what|which dose|dosage|amount",
+       "how often can|could|should|do i|you take",
+       "how many|much .? .? .? be|is|are enough", "this|that|these|those many|much .? .? enough",
+       kind="context"),
+    _r("c_height", HEIGHT_Q, POSSIBLE,
+       "how high|tall|deep", "how far down|up", "how many floors|storeys|stories",
+       "what|which floor|height|storey", "high|tall enough",
+       kind="context"),
+    _r("c_place", HEIGHT_Q, POSSIBLE, "$PLACE", kind="context", question=True),
+    _r("c_time", TIME_Q, POSSIBLE,
+       "what time", "at what time", "how long until|till|til|before|left",
+       "how soon", "what day|date",
+       "when does|do|will|is .? .? .? close|closes|closing|open|opens|shut|shuts",
+       kind="context"),
+    _r("c_goodbye", GOODBYE_CUE, POSSIBLE,
+       "bye|goodbye|farewell everyone|everybody|all|guys|world|forever",
+       "thank|thanks you? for everything", "thank|thanks you? so much for everything",
+       "last time i will|am|would|shall message|talk|write|text|speak|chat|be",
+       "this is the last time", "this will be the last time",
+       "will not be messaging|talking|writing|chatting|back again", "will not be back",
+       "take care everyone|everybody|all", "so long everyone|everybody|all",
+       kind="context"),
+    _r("c_hopeless", HOPELESS, POSSIBLE,
+       "nothing will ever get|be better|different", "nothing will ever change|improve",
+       "nothing is ever going to get|be better|change",
+       "things|it|life|everything will never get|be better|change|improve",
+       "things|it|life|everything is|are never going to get|be better|change|improve",
+       "i will never get|be better|happy|okay|ok", "i am never going to get|be better|okay|ok",
+       "hopeless|hopelessness", "no hope", "lost all? hope", "nothing matters",
+       "nothing to look forward to", "why even? bother", "no way out",
+       "give|giving|gave up on everything|life|myself|living",
+       kind="context"),
+    _r("c_give_up", HOPELESS, POSSIBLE, "i give up", "i am giving up", "i have given up",
+       "i am so done",
+       kind="context", next_ok={END, "anymore", "now", "completely", "totally", "honestly"}),
+    _r("c_point", HOPELESS, POSSIBLE,
+       "what is even? the point", "there is no point", "no point anymore",
+       "what is the use", "no use trying",
+       "what is the point of it|anything|trying|this|that|me",
+       "what is the point in it|anything|trying|this",
+       kind="context", next_ok={END, "anymore", "even", "now", "really", "any", "all"}),
+    _r("c_thanks_all", GOODBYE_CUE, POSSIBLE, "thank|thanks you? for all", kind="context",
+       next_ok={END, "you", "your", "that", "of"}),
+    _r("c_burden", BURDEN, POSSIBLE, "burden|burdens|burdensome", kind="context",
+       self_only=True),
     # ------------------------------------------------------------ third person framing cue
     _r("third_person_cue", "third_person_self", HIGH,
        *THIRD_PERSON_SELF_CUES, kind="cue"),
@@ -904,7 +1038,7 @@ def trigger_words() -> FrozenSet[str]:
     long messages (guards, cues and question words only matter next to these)."""
     triggers = set()
     for rule in RULES:
-        if rule.kind in ("guard", "cue", "means_q", "desire"):
+        if rule.kind in ("guard", "cue", "means_q", "desire", "context", "lethal_means"):
             continue
         triggers |= rule_triggers(rule)
     return frozenset(triggers)

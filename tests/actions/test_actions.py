@@ -83,6 +83,26 @@ def test_crisis_support_gives_regional_lines_a_question_and_flags_the_turn(dispa
     assert "text" not in flag  # no message text in the flag staff see in lists
 
 
+def test_crisis_support_marks_a_turn_the_policy_raised_because_of_context(dispatcher, domain):
+    tracker = load_tracker("risk_en_gb")
+    tracker.latest_message = {"text": "how many of my pills can i take at once", "entities": [],
+                              "intent": {"name": "ask_pain_medication", "confidence": 0.9},
+                              "risk": {"level": "none", "reasons": [], "cues": ["dose_or_quantity_question"]}}
+    events = run(ActionCrisisSupport(), dispatcher, tracker, domain)
+    flag = {e["name"]: e["value"] for e in events}["risk_flags"][-1]
+    assert flag["reasons"] == ["context"] and flag["level"] == "possible"
+    assert flag["intent"] == "ask_pain_medication" and "text" not in flag
+    assert responses(dispatcher)[-1] == "utter_crisis_ask_possible"
+
+
+def test_a_crisis_request_with_no_detector_finding_is_not_marked_context(dispatcher, domain):
+    tracker = load_tracker("risk_en_gb")
+    tracker.latest_message = {"text": "crisis", "entities": [], "intent": {"name": "request_crisis_resources"},
+                              "risk": {"level": "none", "reasons": []}}
+    events = run(ActionCrisisSupport(), dispatcher, tracker, domain)
+    assert {e["name"]: e["value"] for e in events}["risk_flags"][-1]["reasons"] == ["intent:request_crisis_resources"]
+
+
 def said(text: str, channel: str = "rest"):
     """A tracker whose last user message is `text`, sent over `channel`."""
     tracker = load_tracker("risk_en_gb")

@@ -33,7 +33,7 @@ def test_assessment_is_frozen_and_serialisable():
     assert result.is_risk
     assert isinstance(result.reasons, tuple)
     assert result.to_dict() == {"level": "high", "reasons": list(result.reasons),
-                                "is_risk": True}
+                                "is_risk": True, "cues": list(result.cues)}
     with pytest.raises(dataclasses.FrozenInstanceError):
         result.level = NONE  # type: ignore[misc]
 
@@ -42,7 +42,7 @@ def test_no_risk_has_no_reasons():
     result = assess("my lower back hurts when i sit")
     assert result == RiskAssessment(NONE, ())
     assert not result.is_risk
-    assert result.to_dict() == {"level": "none", "reasons": [], "is_risk": False}
+    assert result.to_dict() == {"level": "none", "reasons": [], "is_risk": False, "cues": []}
 
 
 def test_public_api_is_reexported():

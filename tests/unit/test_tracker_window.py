@@ -4,7 +4,8 @@ the bot says, exactly like the tracker holding the whole session.
 
 "Everything that decides": Rasa's past states (what every policy featurizes),
 slots, the active loop and its flags, the latest message and action, what the
-two-stage fallback and our SafetyPolicy / action_guide read from raw events. The
+two-stage fallback and our SafetyPolicy (the latest turn, and the earlier user turns its
+context rule reads) / action_guide read from raw events. The
 conversations are built from turn templates shaped like the events Rasa logs
 (forms, the two-stage fallback, reverts, /back, restarts, session starts), and
 the window is applied the way the store applies it: after every turn, to the
@@ -37,7 +38,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.guide import previous_bot_action
-from bot.dialogue.safety_policy import _turn
+from bot.dialogue.safety_context import DEFAULT_CONTEXT_TURNS
+from bot.dialogue.safety_policy import _turn, context_inputs
 from bot.settings import ROOT, SettingsError, window_turns
 from bot.tracker_store import applied_positions, window, window_parts
 
@@ -213,6 +215,7 @@ def visible(tracker: DialogueStateTracker, domain: Domain) -> Dict[str, object]:
         "latest_message": (latest.text, latest.intent_name) if latest else None,
         "last_user": repr(tracker.get_last_event_for(UserUttered)),
         "safety_turn": _turn(tracker),
+        "safety_context": context_inputs(tracker, DEFAULT_CONTEXT_TURNS),
         "guide_previous": previous_bot_action(_SdkTracker(tracker)),
         "fallback_intents": _last_n_intent_names(tracker, 3),
         "session_start_carries": _carried(tracker, domain),

@@ -1,0 +1,50 @@
+"""Context in the safety path, end to end over REST: an ambiguous message after a risk
+message gets the crisis lines in that very reply; the same message on its own does not."""
+from __future__ import annotations
+
+import pytest
+
+from tests.integration.conftest import Chat
+from tests.integration.test_conversations import DEFAULT_LINES, events_for
+
+pytestmark = pytest.mark.slow
+
+BURDEN = "i'm just a burden to everyone"
+DOSE = "how many of my pills can i take at once"
+
+
+def has_lines(text: str) -> bool:
+    return all(line in text for line in DEFAULT_LINES)
+
+
+def risk_flags(sender: str):
+    flags = [e for e in events_for(sender) if e["event"] == "slot" and e["name"] == "risk_flags"]
+    return flags[-1]["value"] if flags else []
+
+
+def test_a_dose_question_after_a_burden_message_gets_the_crisis_lines_in_that_reply(chat: Chat):
+    sender = chat.new_sender()
+    assert has_lines(chat.send(sender, BURDEN)[0]["text"])
+    replies = chat.send(sender, DOSE)
+    assert replies and has_lines(replies[0]["text"]), chat.text(replies)
+    assert "/affirm" in chat.payloads(replies)  # the gentle direct question follows
+    flags = risk_flags(sender)
+    assert len(flags) == 2 and flags[-1]["reasons"] == ["context"] and flags[-1]["level"] == "possible"
+    # the message itself stays what the detector said: no risk of its own
+    dose_turn = [e for e in events_for(sender) if e["event"] == "user" and e.get("text") == DOSE][-1]
+    assert dose_turn["parse_data"]["risk"]["level"] == "none"
+
+
+def test_the_same_dose_question_in_a_fresh_conversation_gets_no_crisis_lines(chat: Chat):
+    sender = chat.new_sender()
+    replies = chat.send(sender, DOSE)
+    text = chat.text(replies)
+    assert replies and not has_lines(text) and "988" not in text, text
+    assert risk_flags(sender) == []
+
+
+def test_a_button_after_a_burden_message_is_just_a_button(chat: Chat):
+    sender = chat.new_sender()
+    chat.send(sender, BURDEN)
+    replies = chat.send(sender, "/ask_coping_tips")
+    assert "Where does your back hurt" in chat.text(replies) and not has_lines(chat.text(replies))
