@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
-from bot.safety.evaluate import DEFAULT_SET, EvalItem, evaluate, format_report, load_set
+from bot.safety.evaluate import EvalItem, evaluate, format_report, load_set
 from bot.safety.resources import shows_crisis_lines
 from bot.settings import ROOT, load_settings
 
@@ -203,7 +203,7 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     lines.append(row(f"classifier >= {high:.3f} (high band)", oof >= high))
     for t in OOF_THRESHOLDS:
         lines.append(row(f"detector OR classifier >= {t:.2f}", det | (oof >= t)))
-    lines.append(row(f"detector OR possible band  <- shipped", det | (oof >= possible)))
+    lines.append(row("detector OR possible band  <- shipped", det | (oof >= possible)))
     missed = [items[i] for i in np.flatnonzero(y & ~det & (oof < possible))]
     false = [items[i] for i in np.flatnonzero(~y & (det | (oof >= possible)))]
     lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in missed]

@@ -44,7 +44,6 @@ class SentenceEncoder:
         self.max_tokens = max_tokens
         self.tokenizer = BertTokenizerFast(tokenizer_file=str(directory / "tokenizer.json"), do_lower_case=True)
         self.model = TFBertModel.from_pretrained(str(directory), local_files_only=True)
-        self.weights_id = (directory / "model.safetensors").stat().st_size, Manifest.load().files["model.safetensors"]
         model = self.model
 
         @tf.function(input_signature=[tf.TensorSpec([None, None], tf.int32), tf.TensorSpec([None, None], tf.int32)])

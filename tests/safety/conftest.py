@@ -1,10 +1,7 @@
-from pathlib import Path
-
 import pytest
 
-from bot.safety.evaluate import load_set
-
 from bot.safety.evaluate import DEFAULT_SET as EVAL_SET
+from bot.safety.evaluate import load_set
 
 
 @pytest.fixture(scope="session")
