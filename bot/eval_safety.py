@@ -3,10 +3,12 @@ an ordinary one get them by mistake?
 
 On the labelled sets (data/safety/*.yml, the classifier's training data):
 1. the pattern detector alone (bot.safety);
-2. the learned classifier *out of fold* (5 folds over the labelled sets, the NLU
+2. the learned models *out of fold* (5 folds over the labelled sets, the NLU
    examples in every fold's training data, so no item is scored by a model that
-   saw it), alone and OR-ed with the detector, at a range of thresholds and at
-   the bands `rasa train` chooses (same procedure, same config);
+   saw it): the linear classifier, the fine-tuned encoder (five fine-tunings,
+   ~10 minutes), their combined score, and the detector OR the combined score at
+   config.yml's bands; it also prints the bands these data call for, which is how
+   config.yml's possible_threshold / high_threshold are set;
 3. with --thresholds, DIET's express_risk confidence table (NLU only).
 On the blind sets (tests/safety/blind/*.yml: never trained on, never tuned on):
 4. the whole bot through the REST channel, each message in a fresh conversation.
@@ -160,21 +162,51 @@ def load_sets(paths: Sequence[Path]) -> List[EvalItem]:
     return items
 
 
-OOF_THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
+OOF_THRESHOLDS = (0.3, 0.5, 0.7, 0.9)
+
+
+def _guard_config(config_path: Path) -> Dict:
+    import yaml
+
+    return next(p for p in yaml.safe_load(config_path.read_text())["pipeline"] if p["name"].endswith("RiskGuard"))
+
+
+def fine_tuned_oof(texts: Sequence[str], y, always: Sequence, k: int, epochs: int):
+    """Out-of-fold logits of the fine-tuned risk encoder: k fine-tunings, each on the
+    other folds plus `always` (the NLU examples), none cached (every fold is new data)."""
+    import numpy as np
+
+    from bot.nlu.risk_encoder import FineTuneSettings, RiskEncoder
+    from bot.nlu.sentence_encoder import default_model_dir
+    from bot.safety import classifier as C
+
+    logits = np.zeros(len(texts), dtype=np.float64)
+    for n, fold in enumerate(C.stratified_folds(list(y), k)):
+        train = np.setdiff1d(np.arange(len(texts)), fold)
+        model = RiskEncoder(default_model_dir(), FineTuneSettings(epochs=epochs))
+        model.fit([texts[i] for i in train] + [e.text for e in always],
+                  [bool(y[i]) for i in train] + [e.risk for e in always])
+        logits[fold] = model.logits([texts[i] for i in fold])
+        print(f"  fine-tuned fold {n + 1}/{k} done", flush=True)
+        del model
+    return logits
 
 
 def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml") -> str:
-    """Detector, out-of-fold classifier, and both, on the labelled items."""
+    """Detector, the out-of-fold learned models (linear, fine-tuned, combined), and the
+    detector OR the combined score, on the labelled items; plus the thresholds that
+    give the configured false-alarm rates (what config.yml's bands should be)."""
     import numpy as np
-    import yaml
     from rasa.shared.nlu.training_data.loading import load_data
 
     from bot.nlu.sentence_encoder import cached_encode
     from bot.safety import assess
     from bot.safety import classifier as C
 
-    guard = next(p for p in yaml.safe_load(config_path.read_text())["pipeline"] if p["name"].endswith("RiskGuard"))
+    guard = _guard_config(config_path)
     possible_fp, high_fp = float(guard.get("possible_fp", 0.01)), float(guard.get("high_fp", 0.002))
+    fine_tune = bool(guard.get("fine_tune", True))
+    k = int(guard.get("cv_folds", 5))
     nlu = C.dedupe(C.nlu_examples([(m.get("text"), m.get("intent"))
                                    for m in load_data(str(ROOT / "data" / "nlu")).intent_examples]))
     labelled_texts = {i.text.strip().lower() for i in items}
@@ -182,30 +214,40 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     texts = [i.text for i in items]
     y = np.array([i.label == "risk" for i in items])
     emb, nlu_emb = cached_encode(texts), cached_encode([e.text for e in nlu])
-    oof = C.out_of_fold_scores(emb, texts, list(y), 5, (nlu_emb, [e.text for e in nlu], [e.risk for e in nlu]))
-    held = np.array([True] * len(texts) + [False] * len(nlu))
-    all_emb = np.concatenate([emb, nlu_emb])
-    possible, high, _info = C.choose_thresholds(all_emb, texts + [e.text for e in nlu], list(y) + [e.risk for e in nlu],
-                                                held, possible_fp, high_fp)
+    linear = C.out_of_fold_scores(emb, texts, list(y), k, (nlu_emb, [e.text for e in nlu], [e.risk for e in nlu]))
     det = np.array([assess(t).is_risk for t in texts])
     npos, nneg = int(y.sum()), int((~y).sum())
 
-    def row(name: str, flagged: np.ndarray) -> str:
+    def row(name: str, flagged) -> str:
         caught, fa = int(np.sum(flagged & y)), int(np.sum(flagged & ~y))
-        return (f"  {name:34} recall {caught / npos:7.2%} ({caught}/{npos})   false alarms "
+        return (f"  {name:44} recall {caught / npos:7.2%} ({caught}/{npos})   false alarms "
                 f"{fa / nneg:6.2%} ({fa}/{nneg})")
 
-    lines = [f"labelled sets, {npos} risk / {nneg} none; classifier scores out of fold (5 folds):",
+    lines = [f"labelled sets, {npos} risk / {nneg} none; learned scores out of fold ({k} folds):",
              row("detector alone", det)]
-    for t in OOF_THRESHOLDS:
-        lines.append(row(f"classifier >= {t:.2f}", oof >= t))
-    lines.append(row(f"classifier >= {possible:.3f} (possible band)", oof >= possible))
-    lines.append(row(f"classifier >= {high:.3f} (high band)", oof >= high))
-    for t in OOF_THRESHOLDS:
-        lines.append(row(f"detector OR classifier >= {t:.2f}", det | (oof >= t)))
-    lines.append(row("detector OR possible band  <- shipped", det | (oof >= possible)))
-    missed = [items[i] for i in np.flatnonzero(y & ~det & (oof < possible))]
-    false = [items[i] for i in np.flatnonzero(~y & (det | (oof >= possible)))]
+    scores = {"linear": linear}
+    if fine_tune:
+        ft = fine_tuned_oof(texts, y, nlu, k, int(guard.get("fine_tune_epochs", 3)))
+        scores["fine-tuned"] = C.sigmoid(ft)
+        scores["combined"] = C.combined_scores(np.log(linear / (1 - linear + 1e-12) + 1e-12), ft)
+    final = scores["combined" if fine_tune else "linear"]
+    for name, s in scores.items():
+        for t in OOF_THRESHOLDS:
+            lines.append(row(f"{name} >= {t:.2f}", s >= t))
+        lines.append(row(f"{name} at {possible_fp:.1%} false alarms (>= {C.threshold_at_fp(s, y, possible_fp):.4f})",
+                         s >= C.threshold_at_fp(s, y, possible_fp)))
+    possible = C.threshold_at_fp(final, y, possible_fp)
+    high = max(C.threshold_at_fp(final, y, high_fp), possible)
+    if fine_tune and guard.get("possible_threshold") is not None:
+        possible, high = float(guard["possible_threshold"]), max(float(guard["high_threshold"]), possible)
+        lines.append(f"  config.yml bands: possible >= {possible:.4f}, high >= {high:.4f}")
+    lines.append(f"  bands for these data: possible >= {C.threshold_at_fp(final, y, possible_fp):.4f} "
+                 f"({possible_fp:.1%} false alarms), high >= {C.threshold_at_fp(final, y, high_fp):.4f} "
+                 f"({high_fp:.1%})")
+    lines.append(row("learned high band", final >= high))
+    lines.append(row("detector OR learned possible band  <- shipped", det | (final >= possible)))
+    missed = [items[i] for i in np.flatnonzero(y & ~det & (final < possible))]
+    false = [items[i] for i in np.flatnonzero(~y & (det | (final >= possible)))]
     lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in missed]
     lines += [f"  FALSE +  [{i.category}] {i.text!r}" for i in false]
     return "\n".join(lines)

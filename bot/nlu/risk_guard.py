@@ -3,11 +3,15 @@
 Runs after the intent classifier and the FallbackClassifier. Three judges, any of
 which may raise risk:
 1. the pattern detector in `bot.safety` (with its hyperbole guards);
-2. the learned risk classifier (`bot.safety.classifier`) over the sentence
-   embedding the SentenceEncoderFeaturizer computed for this message, plus
-   character n-grams. RiskGuard trains it with the model (`rasa train`) on the NLU
-   examples and the labelled sets in data/safety/, and keeps its score bands:
-   score >= high_threshold -> high, >= possible_threshold -> possible;
+2. the learned risk score: the mean log-odds of a linear classifier
+   (`bot.safety.classifier`: the sentence embedding the SentenceEncoderFeaturizer
+   computed for this message, plus character n-grams) and a copy of the encoder
+   fine-tuned on risk (`bot.nlu.risk_encoder`). RiskGuard trains both with the model
+   (`rasa train`) on the NLU examples and the labelled sets in data/safety/. Bands:
+   score >= high_threshold -> high, >= possible_threshold -> possible. The thresholds
+   are set in config.yml from the out-of-fold table `make eval-safety` prints (they
+   need five fine-tunings, too slow for every training); without the fine-tuned copy
+   (`fine_tune: false`) the linear model's own out-of-fold bands apply;
 3. DIET itself, when it ranks `express_risk` at or above `diet_threshold`.
 When any fires, the intent becomes `express_risk` with confidence 1.0 (so no fallback or
 low confidence can swallow it) and the reasons are recorded under `risk` in the
@@ -40,6 +44,7 @@ from bot.nlu.sentence_features import sentence_embedding
 from bot.safety import assess
 from bot.safety.classifier import (
     RiskClassifier,
+    combined_scores,
     dedupe,
     labelled_files,
     load_labelled,
@@ -112,6 +117,7 @@ def labelled_fingerprint() -> str:
 
 
 CLASSIFIER_DIR = "risk_classifier"
+RISK_ENCODER_DIR = "risk_encoder"
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -121,17 +127,26 @@ class RiskGuard(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
         return {"risk_intent": "express_risk", "diet_threshold": 0.98, "fallback_threshold": 0.45,
-                "classifier": True, "possible_fp": 0.01, "high_fp": 0.002, "cv_folds": 5}
+                "classifier": True, "possible_fp": 0.01, "high_fp": 0.002, "cv_folds": 5,
+                "fine_tune": True, "fine_tune_epochs": 3, "possible_threshold": None, "high_threshold": None}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 classifier: Optional[RiskClassifier] = None) -> None:
+                 classifier: Optional[RiskClassifier] = None, risk_encoder: Optional[Any] = None) -> None:
         self.config = config
         self.risk_intent = config["risk_intent"]
         self.diet_threshold = float(config["diet_threshold"])
         self.fallback_threshold = float(config["fallback_threshold"])
         self._model_storage = model_storage
         self._resource = resource
+        self._use(classifier, risk_encoder)
+
+    def _use(self, classifier: Optional[RiskClassifier], risk_encoder: Optional[Any]) -> None:
         self.classifier = classifier
+        self.risk_encoder = risk_encoder
+        if classifier is not None and risk_encoder is not None:
+            # The bands of the combined score (config.yml, from `make eval-safety`).
+            classifier.possible_threshold = float(self.config["possible_threshold"])
+            classifier.high_threshold = max(float(self.config["high_threshold"]), classifier.possible_threshold)
 
     @classmethod
     def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
@@ -143,15 +158,24 @@ class RiskGuard(GraphComponent):
     def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> "RiskGuard":
         assess("warm up")
-        classifier = None
+        classifier, risk_encoder = None, None
         if config.get("classifier", True):
             try:
                 with model_storage.read_from(resource) as directory:
                     classifier = RiskClassifier.load(directory / CLASSIFIER_DIR)
+                    if cls._fine_tuning(config) and (directory / RISK_ENCODER_DIR).is_dir():
+                        from bot.nlu.risk_encoder import RiskEncoder
+                        from bot.nlu.sentence_encoder import default_model_dir
+
+                        risk_encoder = RiskEncoder.load(directory / RISK_ENCODER_DIR, default_model_dir())
             except (ValueError, FileNotFoundError, OSError):
                 # A model trained before the classifier existed: detector and DIET only.
-                classifier = None
-        return cls(config, model_storage, resource, classifier)
+                classifier, risk_encoder = None, None
+        return cls(config, model_storage, resource, classifier, risk_encoder)
+
+    @staticmethod
+    def _fine_tuning(config: Dict[Text, Any]) -> bool:
+        return bool(config.get("fine_tune", True)) and config.get("possible_threshold") is not None
 
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
@@ -169,9 +193,17 @@ class RiskGuard(GraphComponent):
         classifier = train_classifier(cached_encode(texts), texts, [e.risk for e in examples], held,
                                       possible_fp=float(self.config["possible_fp"]),
                                       high_fp=float(self.config["high_fp"]), k=int(self.config["cv_folds"]))
+        risk_encoder = None
+        if self._fine_tuning(self.config):
+            from bot.nlu.risk_encoder import FineTuneSettings, fine_tuned
+
+            risk_encoder = fine_tuned(texts, [e.risk for e in examples],
+                                      FineTuneSettings(epochs=int(self.config["fine_tune_epochs"])))
         with self._model_storage.write_to(self._resource) as directory:
             classifier.save(directory / CLASSIFIER_DIR)
-        self.classifier = classifier
+            if risk_encoder is not None:
+                risk_encoder.save(directory / RISK_ENCODER_DIR, risk_encoder.info)
+        self._use(classifier, risk_encoder)
         return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -185,7 +217,11 @@ class RiskGuard(GraphComponent):
             from bot.nlu.sentence_encoder import get_encoder
 
             embedding = get_encoder().encode([message.get(TEXT)])[0]
-        return self.classifier.score(np.asarray(embedding), message.get(TEXT))
+        text = message.get(TEXT)
+        if self.risk_encoder is None:
+            return self.classifier.score(np.asarray(embedding), text)
+        linear = self.classifier.logits(np.asarray(embedding).reshape(1, -1), [text])
+        return float(combined_scores(linear, self.risk_encoder.logits([text]))[0])
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -59,6 +59,19 @@ def features(embeddings: np.ndarray, texts: Sequence[str]):
     return sparse.hstack([dense, grams], format="csr")
 
 
+def sigmoid(logits) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+
+
+def combined_scores(linear_logits, fine_tuned_logits) -> np.ndarray:
+    """The risk score the bands apply to: the mean of the two models' log-odds.
+
+    The linear model (frozen embedding + character n-grams) and the fine-tuned encoder
+    make different mistakes (spelling vs meaning), so averaging their log-odds ranks
+    risk above ordinary messages better than either alone (README, Safety figures)."""
+    return sigmoid((np.asarray(linear_logits, dtype=np.float64) + np.asarray(fine_tuned_logits, dtype=np.float64)) / 2)
+
+
 @dataclass
 class RiskClassifier:
     weights: np.ndarray           # (384 + N_HASH_FEATURES,)
@@ -67,9 +80,11 @@ class RiskClassifier:
     high_threshold: float
     info: Dict[str, object] = field(default_factory=dict)
 
+    def logits(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
+        return np.asarray(features(embeddings, texts) @ self.weights + self.bias).reshape(-1)
+
     def scores(self, embeddings: np.ndarray, texts: Sequence[str]) -> np.ndarray:
-        logits = features(embeddings, texts) @ self.weights + self.bias
-        return 1.0 / (1.0 + np.exp(-np.asarray(logits).reshape(-1)))
+        return sigmoid(self.logits(embeddings, texts))
 
     def score(self, embedding: np.ndarray, text: str) -> float:
         return float(self.scores(np.asarray(embedding).reshape(1, -1), [text])[0])
