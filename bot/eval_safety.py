@@ -231,6 +231,12 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
         scores["fine-tuned"] = C.sigmoid(ft)
         scores["combined"] = C.combined_scores(np.log(linear / (1 - linear + 1e-12) + 1e-12), ft)
     final = scores["combined" if fine_tune else "linear"]
+    out = ROOT / "var" / "eval"
+    out.mkdir(parents=True, exist_ok=True)
+    # Kept for analysis (which band, which veto) without five more fine-tunings.
+    np.savez(out / "risk_oof.npz", texts=np.array(texts), y=y, detector=det,
+             detector_level=np.array([assess(t).level.value for t in texts]),
+             **{name.replace("-", "_"): v for name, v in scores.items()})
     for name, s in scores.items():
         for t in OOF_THRESHOLDS:
             lines.append(row(f"{name} >= {t:.2f}", s >= t))
