@@ -1,6 +1,6 @@
 """Each runtime speedup on and off, interleaved, in one process (issue 7).
 
-    python -m bot.bench_ab graph,rules,states,tf [--rounds 8]
+    python -m bot.bench_ab graph,rules,states [--rounds 8]
 
 Loads the shipped model as Rasa's Agent in this process (SQLite tracker store
 and conversation window as configured in endpoints.yml, Unknot's action server
@@ -13,7 +13,8 @@ same code measured 24 and 34 ms per message ten minutes apart, so figures
 from separate runs cannot be compared. Speedups not named stay on in both.
 
 Names: graph (run_graphs_directly), rules (index_rules_by_last_action),
-states (replay_dialogue_states_incrementally), tf (call_tf_prediction_directly).
+states (replay_dialogue_states_incrementally). (tf, DIET's direct TensorFlow call, went
+with DIET in issue 13.)
 """
 from __future__ import annotations
 
@@ -28,7 +29,7 @@ import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
 SPEEDUPS = {"graph": "run_graphs_directly", "rules": "index_rules_by_last_action",
-            "states": "replay_dialogue_states_incrementally", "tf": "call_tf_prediction_directly"}
+            "states": "replay_dialogue_states_incrementally"}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

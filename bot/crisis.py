@@ -37,7 +37,7 @@ def risk_flag(latest_message: Mapping[str, Any], now: datetime) -> Dict[str, Any
     intent = (latest_message.get("intent") or {}).get("name")
     level = risk.get("level") or ("high" if intent == "express_risk" else "possible")
     if level == "none":
-        # reached here through DIET or a request for crisis lines, not the detector
+        # reached here through the intent classifier or a request for crisis lines, not the detector
         level = "high" if intent == "express_risk" else "possible"
     reasons = list(risk.get("reasons") or [])
     if not reasons:

@@ -9,7 +9,7 @@ On the labelled sets (data/safety/*.yml, the classifier's training data):
    ~10 minutes), their combined score, and the detector OR the combined score at
    config.yml's bands; it also prints the bands these data call for, which is how
    config.yml's possible_threshold / high_threshold are set;
-3. with --thresholds, DIET's express_risk confidence table (NLU only).
+3. with --thresholds, the intent classifier's express_risk confidence table (NLU only).
 On the blind sets (tests/safety/blind/*.yml: never trained on, never tuned on):
 4. the whole bot through the REST channel, each message in a fresh conversation.
    A risk message counts as caught when the first reply shows a crisis line, an
@@ -103,7 +103,7 @@ class ThresholdRow:
 
 
 def classifier_confidences(model: Path, texts: Sequence[str]) -> List[float]:
-    """DIET's express_risk confidence for each text, as RiskGuard records it."""
+    """The intent classifier's express_risk confidence for each text, as RiskGuard records it."""
     import asyncio
 
     from rasa.core.agent import Agent
@@ -251,7 +251,14 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
                  f"({possible_fp:.1%} false alarms), high >= {C.threshold_at_fp(final, y, high_fp):.4f} "
                  f"({high_fp:.1%})")
     lines.append(row("learned high band", final >= high))
-    lines.append(row("detector OR learned possible band  <- shipped", det | (final >= possible)))
+    lines.append(row("detector OR learned possible band", det | (final >= possible)))
+    # RiskGuard's detector_veto: a "possible" detector hit the learned score all but rules out
+    veto = guard.get("detector_veto") if fine_tune else None
+    levels = np.array([assess(t).level.value for t in texts])
+    if veto is not None:
+        det = det & ~((levels == "possible") & (final < float(veto)))
+        lines.append(row(f"detector (weak hits vetoed below {float(veto):.2f})", det))
+    lines.append(row("detector OR learned possible band, as RiskGuard  <- shipped", det | (final >= possible)))
     missed = [items[i] for i in np.flatnonzero(y & ~det & (final < possible))]
     false = [items[i] for i in np.flatnonzero(~y & (det | (final >= possible)))]
     lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in missed]
@@ -291,7 +298,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--skip-oof", action="store_true", help="no out-of-fold classifier table")
     parser.add_argument("--bot-labelled", action="store_true", help="also send the labelled sets to the bot")
     parser.add_argument("--thresholds", action="store_true",
-                        help="also print recall / false alarms for a range of RiskGuard diet_threshold values")
+                        help="also print recall / false alarms for a range of RiskGuard intent_threshold values")
     args = parser.parse_args(argv)
     items = load_sets([Path(p) for p in args.set])
 
@@ -301,7 +308,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not args.skip_oof:
         print("\n" + oof_table(items), flush=True)
     if args.thresholds:
-        print("\nRiskGuard diet_threshold (detector OR DIET >= threshold), NLU only:", flush=True)
+        print("\nRiskGuard intent_threshold (detector OR intent classifier >= threshold), NLU only:", flush=True)
         confidences = classifier_confidences(Path(args.model), [item.text for item in items])
         for row in threshold_table(items, confidences):
             print(row.format())

@@ -75,7 +75,6 @@ def install_each() -> None:
     run_graphs_directly()
     index_rules_by_last_action()
     replay_dialogue_states_incrementally()
-    call_tf_prediction_directly()
 
 
 def cache_jsonschema_checks() -> None:
@@ -492,57 +491,6 @@ def replay_dialogue_states_incrementally() -> None:
     states_for_tracker_history._unknot_incremental = True  # type: ignore[attr-defined]
     _replace(Domain, "states_for_tracker_history", states_for_tracker_history,
              "replay_dialogue_states_incrementally")
-
-
-def call_tf_prediction_directly() -> None:
-    """DIET predicts through a `tf.function` with a fixed input signature, and
-    TensorFlow checks and converts the ~20 input arrays against that signature
-    (and builds a cache key from them) on every call: ~8% of the server's time,
-    against ~1% for running the graph itself. After the first call has built
-    the function the usual way, later calls whose arrays have exactly the
-    signature's dtypes, ranks and fixed dimensions go straight to the same
-    concrete function; anything else takes TensorFlow's own path, as before.
-    The outputs are the same (tests/integration/test_speedups_same_answers.py
-    compares every confidence with and without)."""
-    import numpy as np
-    import tensorflow as tf
-    from rasa.utils.tensorflow import models
-    from rasa.shared.constants import DIAGNOSTIC_DATA
-
-    tf_utils = models.tf_utils  # what Rasa's own _rasa_predict uses
-
-    original = models.RasaModel._rasa_predict
-    if getattr(original, "_unknot_direct", False):
-        return
-
-    def _rasa_predict(self: Any, batch_in: Any) -> Dict[str, Any]:
-        direct = self.__dict__.get("_unknot_concrete")
-        step = self._tf_predict_step
-        if direct is None or direct[0] is not step or self._run_eagerly:
-            outputs = original(self, batch_in)
-            step = self._tf_predict_step
-            if step is not None and not self._run_eagerly:
-                concrete = step.get_concrete_function()
-                specs = [(spec.dtype.as_numpy_dtype, spec.shape.as_list()) for spec in step.input_signature[0]]
-                self.__dict__["_unknot_concrete"] = (step, concrete, specs)
-            return outputs
-        _, concrete, specs = direct
-        if len(batch_in) != len(specs):
-            return original(self, batch_in)
-        tensors = []
-        for array, (dtype, shape) in zip(batch_in, specs):
-            if (not isinstance(array, np.ndarray) or array.dtype != dtype or array.ndim != len(shape)
-                    or any(d is not None and d != a for d, a in zip(shape, array.shape))):
-                return original(self, batch_in)
-            tensors.append(tf.constant(array))
-        self._training = False
-        outputs = tf_utils.sync_to_numpy_or_python_type(concrete._call_flat(tensors, concrete.captured_inputs))
-        if DIAGNOSTIC_DATA in outputs:
-            outputs[DIAGNOSTIC_DATA] = self._empty_lists_to_none_in_dict(outputs[DIAGNOSTIC_DATA])
-        return outputs
-
-    _rasa_predict._unknot_direct = True  # type: ignore[attr-defined]
-    _replace(models.RasaModel, "_rasa_predict", _rasa_predict, "call_tf_prediction_directly")
 
 
 def enabled() -> bool:

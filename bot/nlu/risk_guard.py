@@ -12,15 +12,16 @@ which may raise risk:
    are set in config.yml from the out-of-fold table `make eval-safety` prints (they
    need five fine-tunings, too slow for every training); without the fine-tuned copy
    (`fine_tune: false`) the linear model's own out-of-fold bands apply;
-3. DIET itself, when it ranks `express_risk` at or above `diet_threshold`.
+3. the intent classifier itself (bot.nlu.encoder_intents), when it ranks `express_risk`
+   at or above `intent_threshold`.
 When any fires, the intent becomes `express_risk` with confidence 1.0 (so no fallback or
 low confidence can swallow it) and the reasons are recorded under `risk` in the
 parse data, where actions and the staff review can read them.
 
-The other direction matters too: DIET's bag-of-words model puts `express_risk`
+The other direction matters too: an intent classifier can put `express_risk`
 on top for harmless messages that share its words ("i want to live closer to
-work", "my cat died"). When neither the detector nor DIET at the threshold
-says risk, a top `express_risk` is *demoted* to the next intent (or to
+work", "my cat died"; the bag-of-words DIET before issue 13 often did). When no
+judge says risk, a top `express_risk` is *demoted* to the next intent (or to
 `nlu_fallback` when that one is below `fallback_threshold`, as the
 FallbackClassifier would have done). The threshold is tuned by
 `make eval-safety`, which prints recall and false alarms for a range of them.
@@ -70,28 +71,34 @@ _LEVEL_RANK = {"none": 0, "possible": 1, "high": 2}
 
 
 def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]],
-                   risk_intent: str, diet_threshold: float, score: Optional[float] = None,
-                   score_level: str = "none") -> Dict[str, Any]:
-    """Combine the detector, the learned classifier and DIET into one decision (pure, unit-tested).
+                   risk_intent: str, intent_threshold: float, score: Optional[float] = None,
+                   score_level: str = "none", detector_veto: Optional[float] = None) -> Dict[str, Any]:
+    """Combine the detector, the learned risk score and the intent classifier into one decision (pure, unit-tested).
 
     `score` is the learned classifier's risk probability and `score_level` the band it
     falls in ("none" / "possible" / "high"); None when no classifier is loaded.
+    `detector_veto`: a detector hit of level "possible" (the weak patterns: "i can't do
+    this anymore", "i want it all to stop") stands unless the learned score is below
+    this, i.e. the learned models are all but sure it is ordinary talk ("can't do this
+    anymore, my team lead micromanages everything"). A "high" hit always stands.
     """
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
     level = assessment.level.value
+    if level == "possible" and detector_veto is not None and score is not None and score < detector_veto:
+        reasons, level = [], "none"
     if score is not None and _LEVEL_RANK[score_level] > 0:
         reasons.append(f"encoder:{score:.2f}")
         if _LEVEL_RANK[score_level] > _LEVEL_RANK[level]:
             level = score_level
-    diet_confidence = classifier_confidence(intent, ranking, risk_intent)
-    diet_fired = diet_confidence >= diet_threshold
-    if diet_fired:
-        reasons.append(f"classifier:{diet_confidence:.2f}")
+    intent_confidence = classifier_confidence(intent, ranking, risk_intent)
+    intent_fired = intent_confidence >= intent_threshold
+    if intent_fired:
+        reasons.append(f"classifier:{intent_confidence:.2f}")
         if level == "none":
             level = "possible"
     return {"level": level, "reasons": reasons, "forced": level != "none",
-            "classifier_confidence": round(diet_confidence, 4),
+            "classifier_confidence": round(intent_confidence, 4),
             "score": round(float(score), 4) if score is not None else 0.0,
             "cues": list(getattr(assessment, "cues", ()) or ())}
 
@@ -122,20 +129,23 @@ RISK_ENCODER_DIR = "risk_encoder"
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
 class RiskGuard(GraphComponent):
-    """Forces the risk intent when the detector, the learned classifier or DIET says so."""
+    """Forces the risk intent when the detector, the learned risk score or the intent classifier says so."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"risk_intent": "express_risk", "diet_threshold": 0.98, "fallback_threshold": 0.45,
+        return {"risk_intent": "express_risk", "intent_threshold": 0.98, "fallback_threshold": 0.45,
                 "classifier": True, "possible_fp": 0.01, "high_fp": 0.002, "cv_folds": 5,
-                "fine_tune": True, "fine_tune_epochs": 3, "possible_threshold": None, "high_threshold": None}
+                "fine_tune": True, "fine_tune_epochs": 3, "possible_threshold": None, "high_threshold": None,
+                "detector_veto": None}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  classifier: Optional[RiskClassifier] = None, risk_encoder: Optional[Any] = None) -> None:
         self.config = config
         self.risk_intent = config["risk_intent"]
-        self.diet_threshold = float(config["diet_threshold"])
+        self.intent_threshold = float(config["intent_threshold"])
         self.fallback_threshold = float(config["fallback_threshold"])
+        veto = config.get("detector_veto")
+        self.detector_veto = float(veto) if veto is not None else None
         self._model_storage = model_storage
         self._resource = resource
         self._use(classifier, risk_encoder)
@@ -169,7 +179,7 @@ class RiskGuard(GraphComponent):
 
                         risk_encoder = RiskEncoder.load(directory / RISK_ENCODER_DIR, default_model_dir())
             except (ValueError, FileNotFoundError, OSError):
-                # A model trained before the classifier existed: detector and DIET only.
+                # A model trained before the classifier existed: detector and intent classifier only.
                 classifier, risk_encoder = None, None
         return cls(config, model_storage, resource, classifier, risk_encoder)
 
@@ -231,7 +241,8 @@ class RiskGuard(GraphComponent):
             score = self.score(message)
             band = self.classifier.level(score) if score is not None and self.classifier else "none"
             decision = guard_decision(text, message.get(INTENT), message.get(INTENT_RANKING) or [],
-                                      self.risk_intent, self.diet_threshold, score, band)
+                                      self.risk_intent, self.intent_threshold, score, band,
+                                      self.detector_veto if self.risk_encoder is not None else None)
             message.set(RISK, {k: decision[k] for k in ("level", "reasons", "classifier_confidence", "score", "cues")},
                         add_to_output=True)
             others = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != self.risk_intent]

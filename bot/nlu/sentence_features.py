@@ -2,8 +2,8 @@
 
 Runs after the tokenizer. For each message's text it computes the all-MiniLM-L6-v2
 embedding once (bot.nlu.sentence_encoder) and adds it as a dense *sentence*
-feature with origin `SentenceEncoder`. DIET reads it next to the sparse features;
-RiskGuard reads the same vector for the learned risk classifier
+feature with origin `SentenceEncoder`. The intent classifier (bot.nlu.encoder_intents) and
+RiskGuard (the learned risk classifier) read the same vector
 (`sentence_embedding`), so the network runs once per message.
 
 Training examples are encoded in batches through the on-disk cache, so retraining

@@ -1,6 +1,6 @@
 """The speedups that replace Rasa methods on the prediction path (bot/speedups.py:
-graphs run without dask, remembered rule matches, DIET's direct TensorFlow
-call) must not change a single decision. The test model answers
+graphs run without dask, remembered rule matches, dialogue states replayed
+incrementally) must not change a single decision. The test model answers
 the same conversations with them and with Rasa's own methods (speedups.suspended),
 and every intent, confidence, entity, action, policy and slot must be identical."""
 import asyncio
@@ -84,8 +84,6 @@ def test_the_same_conversations_get_the_same_decisions_with_and_without_the_spee
     # The fast paths did run (the comparison above is not between two copies of Rasa).
     rule_policies = [n for n in _graph_components(agent) if type(n).__name__ == "RulePolicy"]
     assert rule_policies and all(p.__dict__.get("_unknot_rule_groups") for p in rule_policies)
-    diets = [n for n in _graph_components(agent) if type(n).__name__ == "DIETClassifier"]
-    assert diets and all(d.model.__dict__.get("_unknot_concrete") for d in diets)
 
 
 def _graph_components(agent: Any) -> List[Any]:

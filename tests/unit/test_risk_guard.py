@@ -10,7 +10,7 @@ def parse(text, intent="ask_sleep", confidence=0.9, ranking=None):
     message = Message(data={"text": text})
     message.set("intent", {"name": intent, "confidence": confidence}, add_to_output=True)
     message.set("intent_ranking", ranking or [{"name": intent, "confidence": confidence}], add_to_output=True)
-    RiskGuard(CONFIG, None, None).process([message])  # no learned classifier: detector + DIET
+    RiskGuard(CONFIG, None, None).process([message])  # no learned risk score: detector + intent classifier
     return message
 
 
@@ -82,3 +82,26 @@ def test_a_classifier_score_below_its_band_raises_nothing():
 def test_the_classifier_never_lowers_what_the_detector_says():
     decision = guard_decision("i want to kill myself", None, [], "express_risk", 0.98, score=0.01, score_level="none")
     assert decision["level"] == "high"
+
+
+ORDINARY_WEAK_HIT = "can't do this anymore, my team lead micromanages everything"
+
+
+def test_a_weak_detector_hit_stands_unless_the_learned_score_is_all_but_sure_it_is_ordinary():
+    ranking = [{"name": "express_stress", "confidence": 0.9}]
+    plain = guard_decision(ORDINARY_WEAK_HIT, ranking[0], ranking, "express_risk", 0.98, score=0.01, score_level="none")
+    assert plain["forced"] and plain["level"] == "possible"  # no veto configured: the detector alone raises it
+    vetoed = guard_decision(ORDINARY_WEAK_HIT, ranking[0], ranking, "express_risk", 0.98, score=0.01,
+                            score_level="none", detector_veto=0.05)
+    assert not vetoed["forced"] and vetoed["level"] == "none"
+    unsure = guard_decision(ORDINARY_WEAK_HIT, ranking[0], ranking, "express_risk", 0.98, score=0.3,
+                            score_level="none", detector_veto=0.05)
+    assert unsure["forced"] and unsure["level"] == "possible"
+
+
+def test_the_veto_never_touches_a_high_detector_hit_or_a_missing_score():
+    high = guard_decision("i want to kill myself", None, [], "express_risk", 0.98, score=0.0, score_level="none",
+                          detector_veto=0.05)
+    assert high["level"] == "high"
+    no_score = guard_decision(ORDINARY_WEAK_HIT, None, [], "express_risk", 0.98, score=None, detector_veto=0.05)
+    assert no_score["level"] == "possible"
