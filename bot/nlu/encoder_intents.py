@@ -20,6 +20,7 @@ json (no pickle): only the weight columns of n-grams seen in training are stored
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text
 
@@ -40,6 +41,11 @@ N_HASH_FEATURES = 2 ** 18
 NGRAMS = (2, 5)
 WEIGHTS_FILE = "intent_weights.npz"
 META_FILE = "intent_model.json"
+WORD = re.compile(r"[a-z0-9]+")
+
+
+def words(text: str) -> List[str]:
+    return WORD.findall((text or "").lower())
 
 
 def _hasher():
@@ -64,8 +70,9 @@ class IntentModel:
     """Weights of the softmax model; `columns` maps feature index -> row of `weights`."""
 
     def __init__(self, intents: List[str], columns: np.ndarray, weights: np.ndarray, bias: np.ndarray,
-                 char_ngram_weight: float) -> None:
+                 char_ngram_weight: float, vocabulary: Sequence[str] = ()) -> None:
         self.intents = intents
+        self.vocabulary = frozenset(vocabulary)  # every word of the training texts
         self.columns = np.asarray(columns, dtype=np.int64)
         self.weights = np.asarray(weights, dtype=np.float32)  # (len(columns), n_intents)
         self.bias = np.asarray(bias, dtype=np.float32)
@@ -90,7 +97,11 @@ class IntentModel:
             bias = np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
         else:
             bias = model.intercept_
-        return cls(names, used, coef, bias, char_ngram_weight)
+        vocabulary = sorted({w for t in texts for w in words(t)})
+        return cls(names, used, coef, bias, char_ngram_weight, vocabulary)
+
+    def knows_a_word_of(self, text: str) -> bool:
+        return any(w in self.vocabulary for w in words(text))
 
     def _matrix(self):
         if self._full is None:
@@ -114,14 +125,15 @@ class IntentModel:
         directory.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(directory / WEIGHTS_FILE, columns=self.columns, weights=self.weights, bias=self.bias)
         (directory / META_FILE).write_text(json.dumps(
-            {"intents": self.intents, "char_ngram_weight": self.char_ngram_weight}, indent=2))
+            {"intents": self.intents, "char_ngram_weight": self.char_ngram_weight,
+             "vocabulary": sorted(self.vocabulary)}, indent=2))
 
     @classmethod
     def load(cls, directory: Path) -> "IntentModel":
         arrays = np.load(directory / WEIGHTS_FILE)
         meta = json.loads((directory / META_FILE).read_text())
         return cls(list(meta["intents"]), arrays["columns"], arrays["weights"], arrays["bias"],
-                   float(meta["char_ngram_weight"]))
+                   float(meta["char_ngram_weight"]), meta.get("vocabulary") or ())
 
 
 def ranking(probabilities: np.ndarray, intents: Sequence[str], length: int = RANKING_LENGTH) -> List[Dict[str, Any]]:
@@ -133,8 +145,9 @@ def ranking(probabilities: np.ndarray, intents: Sequence[str], length: int = RAN
 class EncoderIntentClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # C and the n-gram weight: chosen by 5-fold CV on data/nlu (README, NLU figures)
-        return {"C": 16.0, "char_ngram_weight": 0.5}
+        # C and the n-gram weight: chosen by 5-fold CV on data/nlu (README, NLU figures).
+        # unknown_words_factor: see `process`.
+        return {"C": 16.0, "char_ngram_weight": 0.5, "unknown_words_factor": 0.5}
 
     def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
                  model: Optional[IntentModel] = None) -> None:
@@ -186,7 +199,14 @@ class EncoderIntentClassifier(GraphComponent):
             return messages
         embeddings = np.stack([self._embedding(m) for m in with_text])
         probabilities = self.model.probabilities(embeddings, [m.get(TEXT) for m in with_text])
+        factor = float(self.config.get("unknown_words_factor", 0.5))
         for message, row in zip(with_text, probabilities):
+            # A message with no word the training data has ("hmm", "asdf qwer", "bananas") still
+            # lands *somewhere* in embedding space, often confidently ("hmm" next to "uh huh":
+            # affirm 0.83, which would take hesitation for a yes). Scaling its confidences down
+            # sends it to the FallbackClassifier, which asks "did you mean ...?" instead.
+            if factor < 1.0 and words(message.get(TEXT)) and not self.model.knows_a_word_of(message.get(TEXT)):
+                row = row * factor
             ranked = ranking(row, self.model.intents)
             message.set(INTENT, ranked[0], add_to_output=True)
             message.set(INTENT_RANKING, ranked, add_to_output=True)

@@ -37,7 +37,7 @@ SCRIPT: List[Tuple[str, Optional[Dict[str, Any]]]] = [(m, None) for m in [
     "/request_next_step", "/request_next_step",
     "/ask_coping_tips", "lower back", "bananas", "how does sleep affect back pain?", "about 3 weeks",
     "I'm in Australia", "6", "/deny",
-    "tablets?", "/deny", "what pain relief can i take", "tablets?", "/greet", "asdf qwer", "hmm",
+    "medicine??", "/deny", "what pain relief can i take", "medicine??", "/greet", "asdf qwer", "hmm",
     '/request_relaxation_exercise{"exercise": "breathing"}', "/request_next_step", "/request_next_step",
     "/request_next_step", "/request_next_step", "/report_partial_help",
     "what about posture", "is massage helpful?", "should i see a doctor?", "what happens to my data?", "thanks",
