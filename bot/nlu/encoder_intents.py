@@ -194,18 +194,26 @@ class EncoderIntentClassifier(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         if self.model is None:
             return messages
-        with_text = [m for m in messages if m.get(TEXT)]
+        for message in messages:
+            if not (message.get(TEXT) or "").strip():
+                # Every message leaves with an intent, as DIET's did: the FallbackClassifier
+                # after us reads message.data["intent"] unguarded, and an empty or blank text
+                # (Rasa strips it to "") would otherwise crash the whole parse.
+                message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING, [], add_to_output=True)
+        with_text = [m for m in messages if (m.get(TEXT) or "").strip()]
         if not with_text:
             return messages
         embeddings = np.stack([self._embedding(m) for m in with_text])
         probabilities = self.model.probabilities(embeddings, [m.get(TEXT) for m in with_text])
         factor = float(self.config.get("unknown_words_factor", 0.5))
         for message, row in zip(with_text, probabilities):
-            # A message with no word the training data has ("hmm", "asdf qwer", "bananas") still
-            # lands *somewhere* in embedding space, often confidently ("hmm" next to "uh huh":
-            # affirm 0.83, which would take hesitation for a yes). Scaling its confidences down
-            # sends it to the FallbackClassifier, which asks "did you mean ...?" instead.
-            if factor < 1.0 and words(message.get(TEXT)) and not self.model.knows_a_word_of(message.get(TEXT)):
+            # A message with no word the training data has ("hmm", "asdf qwer", "bananas", or
+            # only punctuation: "?!") still lands *somewhere* in embedding space, often
+            # confidently ("hmm" next to "uh huh": affirm 0.83, "?!" affirm 0.69, which would take
+            # hesitation for a yes). Scaling its confidences down sends it to the
+            # FallbackClassifier, which asks "did you mean ...?" instead.
+            if factor < 1.0 and not self.model.knows_a_word_of(message.get(TEXT)):
                 row = row * factor
             ranked = ranking(row, self.model.intents)
             message.set(INTENT, ranked[0], add_to_output=True)

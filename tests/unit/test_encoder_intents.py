@@ -78,7 +78,9 @@ def test_the_component_sets_intent_and_ranking_on_a_message(trained):
     component.process([message, empty])
     assert message.get(INTENT)[INTENT_NAME_KEY] == "ask_stress_back_pain"
     assert message.get(INTENT_RANKING)[0] == message.get(INTENT)
-    assert empty.get(INTENT) is None  # nothing to classify; Rasa's own handling of empty text applies
+    # nothing to classify, but an intent all the same: the FallbackClassifier reads it unguarded
+    assert empty.get(INTENT) == {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}
+    assert empty.get(INTENT_RANKING) == []
 
 
 def test_a_message_with_no_known_word_is_not_classified_confidently(trained):
@@ -87,7 +89,8 @@ def test_a_message_with_no_known_word_is_not_classified_confidently(trained):
     model, _ = trained
     component = EncoderIntentClassifier({"C": 16.0, "char_ngram_weight": 0.5, "unknown_words_factor": 0.5},
                                         None, None, model)
-    known, unknown = Message({TEXT: "hello"}), Message({TEXT: "zxqv wibble"})
-    component.process([known, unknown])
+    known, unknown, marks = Message({TEXT: "hello"}), Message({TEXT: "zxqv wibble"}), Message({TEXT: "?!"})
+    component.process([known, unknown, marks])
     assert known.get(INTENT)[PREDICTED_CONFIDENCE_KEY] > 0.5
     assert unknown.get(INTENT)[PREDICTED_CONFIDENCE_KEY] <= 0.5  # below the fallback threshold: the bot asks
+    assert marks.get(INTENT)[PREDICTED_CONFIDENCE_KEY] <= 0.5
