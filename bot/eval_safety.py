@@ -199,6 +199,7 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     import numpy as np
     from rasa.shared.nlu.training_data.loading import load_data
 
+    from bot.nlu.risk_guard import detector_vetoed
     from bot.nlu.sentence_encoder import cached_encode
     from bot.safety import assess
     from bot.safety import classifier as C
@@ -215,7 +216,9 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     y = np.array([i.label == "risk" for i in items])
     emb, nlu_emb = cached_encode(texts), cached_encode([e.text for e in nlu])
     linear = C.out_of_fold_scores(emb, texts, list(y), k, (nlu_emb, [e.text for e in nlu], [e.risk for e in nlu]))
-    det = np.array([assess(t).is_risk for t in texts])
+    assessments = [assess(t) for t in texts]
+    det = np.array([a.is_risk for a in assessments])
+    levels = np.array([a.level.value for a in assessments])
     npos, nneg = int(y.sum()), int((~y).sum())
 
     def row(name: str, flagged) -> str:
@@ -229,13 +232,13 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     if fine_tune:
         ft = fine_tuned_oof(texts, y, nlu, k, int(guard.get("fine_tune_epochs", 3)))
         scores["fine-tuned"] = C.sigmoid(ft)
-        scores["combined"] = C.combined_scores(np.log(linear / (1 - linear + 1e-12) + 1e-12), ft)
+        scores["combined"] = C.combined_scores(C.logit(linear), ft)
     final = scores["combined" if fine_tune else "linear"]
     out = ROOT / "var" / "eval"
     out.mkdir(parents=True, exist_ok=True)
     # Kept for analysis (which band, which veto) without five more fine-tunings.
     np.savez(out / "risk_oof.npz", texts=np.array(texts), y=y, detector=det,
-             detector_level=np.array([assess(t).level.value for t in texts]),
+             detector_level=levels,
              **{name.replace("-", "_"): v for name, v in scores.items()})
     for name, s in scores.items():
         for t in OOF_THRESHOLDS:
@@ -254,9 +257,8 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     lines.append(row("detector OR learned possible band", det | (final >= possible)))
     # RiskGuard's detector_veto: a "possible" detector hit the learned score all but rules out
     veto = guard.get("detector_veto") if fine_tune else None
-    levels = np.array([assess(t).level.value for t in texts])
     if veto is not None:
-        det = det & ~((levels == "possible") & (final < float(veto)))
+        det = det & ~np.array([detector_vetoed(lv, sc, float(veto)) for lv, sc in zip(levels, final)])
         lines.append(row(f"detector (weak hits vetoed below {float(veto):.2f})", det))
     lines.append(row("detector OR learned possible band, as RiskGuard  <- shipped", det | (final >= possible)))
     missed = [items[i] for i in np.flatnonzero(y & ~det & (final < possible))]

@@ -70,6 +70,12 @@ def classifier_confidence(intent: Optional[Dict[str, Any]], ranking: List[Dict[s
 _LEVEL_RANK = {"none": 0, "possible": 1, "high": 2}
 
 
+def detector_vetoed(detector_level: str, score: Optional[float], detector_veto: Optional[float]) -> bool:
+    """A weak ("possible") detector hit the learned score all but rules out; a "high" hit never is."""
+    return (detector_level == "possible" and detector_veto is not None and score is not None
+            and score < detector_veto)
+
+
 def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]],
                    risk_intent: str, intent_threshold: float, score: Optional[float] = None,
                    score_level: str = "none", detector_veto: Optional[float] = None) -> Dict[str, Any]:
@@ -85,7 +91,7 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
     level = assessment.level.value
-    if level == "possible" and detector_veto is not None and score is not None and score < detector_veto:
+    if detector_vetoed(level, score, detector_veto):
         reasons, level = [], "none"
     if score is not None and _LEVEL_RANK[score_level] > 0:
         reasons.append(f"encoder:{score:.2f}")

@@ -63,6 +63,11 @@ def sigmoid(logits) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
 
 
+def logit(probabilities) -> np.ndarray:
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), 1e-12, 1 - 1e-12)
+    return np.log(p / (1 - p))
+
+
 def combined_scores(linear_logits, fine_tuned_logits) -> np.ndarray:
     """The risk score the bands apply to: the mean of the two models' log-odds.
 
