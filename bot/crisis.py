@@ -1,12 +1,11 @@
-"""What `action_crisis_support` says and records, as plain functions.
+"""The person's region for crisis lines, and the regional lines as text (action_regional_lines).
 
-Region-specific lines come from `bot.safety.resources` (one data file staff can
-edit); this module only decides the region, the wording around the lines and
-the flag that staff review reads.
+Lines come from `bot.safety.resources` (crisis_lines.yml, the one file staff edit).
+The crisis replies themselves are domain responses rendered from that file
+(bot/safety/crisis_domain.py); SafetyPolicy picks the region with `detect_region`.
 """
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any, Dict, List, Mapping, Optional
 
 from bot.safety import resources
@@ -31,20 +30,6 @@ def detect_region(text: Optional[str], metadata: Mapping[str, Any], known: Optio
     return None
 
 
-def risk_flag(latest_message: Mapping[str, Any], now: datetime) -> Dict[str, Any]:
-    """The structured record of one risk turn: level, reasons, time (no message text)."""
-    risk = latest_message.get("risk") or {}
-    intent = (latest_message.get("intent") or {}).get("name")
-    level = risk.get("level") or ("high" if intent == "express_risk" else "possible")
-    if level == "none":
-        # reached here through the intent classifier or a request for crisis lines, not the detector
-        level = "high" if intent == "express_risk" else "possible"
-    reasons = list(risk.get("reasons") or [])
-    if not reasons:
-        reasons = [f"intent:{intent}"] if intent else []
-    return {"level": level, "reasons": reasons, "intent": intent, "time": now.isoformat(timespec="seconds")}
-
-
 # Channels whose clients render markdown links, so tel:/sms: links can be tapped.
 LINK_CHANNELS = {"rest", "socketio"}
 
@@ -67,14 +52,3 @@ def regional_lines_text(region: Optional[str], channel: Optional[str] = None) ->
     if channel in LINK_CHANNELS and tap_links(lines):
         text += "\n\n" + tap_links(lines)
     return text
-
-
-def crisis_messages(region: Optional[str], level: str, channel: Optional[str] = None) -> List[Dict[str, Any]]:
-    """The messages after the default lines: regional lines, grounding, a plan, a question."""
-    messages: List[Dict[str, Any]] = [
-        {"text": regional_lines_text(region, channel)},
-        {"response": "utter_crisis_grounding"},
-        {"response": "utter_crisis_safety_plan"},
-        {"response": "utter_crisis_ask_direct" if level == "high" else "utter_crisis_ask_possible"},
-    ]
-    return messages

@@ -45,8 +45,7 @@ CRISIS_HINT = 'If you are struggling or thinking of hurting yourself, type "cris
 
 MEDIA_REPLIES = {
     "voice": ("I can't listen to voice messages, sorry: I can only read text. Could you type what you "
-              "wanted to say? " + CRISIS_HINT + " In an emergency, call your local emergency number "
-              "(911, 999, 112, 000)."),
+              "wanted to say? " + CRISIS_HINT + " In an emergency, call your local emergency number."),
     "video_note": ("I can't watch or listen to video messages, sorry: I can only read text. Could you "
                    "type what you wanted to say? " + CRISIS_HINT),
     "location": ("Thank you, but I can't use locations: I can only read text. If you'd like crisis "
@@ -59,7 +58,7 @@ DEFAULT_MEDIA_REPLY = ("Thanks for sending that. I can only read text, so I can'
 CAPTION_NOTE = "(I can't see what you attached, so I read only the words you wrote with it.)"
 GROUP_REPLY = ("Hi! I'm Unknot, a support assistant for stress and back pain. I only work in private chats, "
                "so I don't read or keep messages in groups. Please message me directly. If someone is in "
-               "danger, call the local emergency number (911, 999, 112, 000).")
+               "danger, call the local emergency number.")
 
 
 def command_text(text: str) -> str:

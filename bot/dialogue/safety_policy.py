@@ -1,84 +1,127 @@
-"""SafetyPolicy: crisis lines and red-flag advice first, in every state.
-
-Rules alone are not enough. While a form is active, Rasa's RulePolicy predicts
-the form before any rule, and the form calls its validation action on the
-action server before it can reject the message. With the action server down
-that call fails, the form is logged as run, and the risk rule never fires.
-This policy predicts the safety responses (plain domain responses, no action
-server needed) ahead of any loop: it outranks RulePolicy on priority and marks
-its predictions as "no user" predictions, the class Rasa uses for loop
-happy-paths, so it competes with them on equal terms.
-
-The sequence it enforces after a risk message (or a request for crisis lines):
-    utter_crisis_lines -> action_crisis_support -> [action_deactivate_loop] -> listen
-and after a red flag:
-    utter_red_flag_urgent -> [action_deactivate_loop] -> listen
-The same sequences are written as rules in data/rules/safety.yml.
-
-Context (bot/dialogue/safety_context.py, pure and unit-tested): an ambiguous message ("how many
-of my pills can i take at once", "bye everyone") gets the risk sequence too when one of the
-last `context_turns` user turns of the session was a risk turn or carried a hopelessness or
-burden cue. Button presses and direct answers to the bot's own questions are never raised by
-context alone. No rule can express this, and it needs no action server either.
-"""
 from __future__ import annotations
 
+import json
 import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
+from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Restarted, SessionStarted, UserUttered
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, Restarted, SessionStarted, SlotSet,
+                                     UserUttered)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue import safety_context
+from bot.crisis import detect_region
+from bot.dialogue import crisis_flow, safety_context
 from bot.dialogue.safety_context import SESSION_START, ContextDecision, context_decision
 
 log = logging.getLogger(__name__)
 
-RISK_SEQUENCE = ("utter_crisis_lines", "action_crisis_support")
 RED_FLAG_SEQUENCE = ("utter_red_flag_urgent",)
 DEACTIVATE = "action_deactivate_loop"
+RULE_SNIPPET = "..."
+TOPICS_FILE = "topic_answers.json"
 
 
-def next_safety_action(intent: Optional[str], actions_since_user: Sequence[str], active_loop: Optional[str],
-                       risk_intents: Sequence[str], red_flag_intents: Sequence[str],
-                       context_risk: bool = False) -> Optional[str]:
-    """The next action on the safety path, or None when it has nothing to say.
-
-    context_risk: the message is a risk turn because of the turns before it (see
-    safety_context.context_decision); it gets the risk sequence whatever its intent."""
-    if intent in risk_intents or context_risk:
-        sequence = RISK_SEQUENCE
-    elif intent in red_flag_intents:
-        sequence = RED_FLAG_SEQUENCE
-    else:
-        return None
+def next_safety_action(sequence: Sequence[str], actions_since_user: Sequence[str], active_loop: Optional[str],
+                       keeps_loop: bool = False) -> Optional[str]:
+    """The next action of a turn whose replies are `sequence`, or None when something else
+    already answered it. After the replies: end any active loop (unless the replies started
+    the loop on purpose), then listen."""
     done = list(actions_since_user)
     if done[: len(sequence)] != list(sequence[: len(done)]):
         return None  # something else already answered this turn; stay out of the way
     if len(done) < len(sequence):
         return sequence[len(done)]
-    if len(done) == len(sequence) and active_loop:
+    if len(done) == len(sequence) and active_loop and not keeps_loop:
         return DEACTIVATE
     if done == list(sequence) or done == list(sequence) + [DEACTIVATE]:
         return ACTION_LISTEN_NAME
     return None
 
 
-def _turn(tracker: DialogueStateTracker) -> tuple:
-    """The latest user intent and the bot actions run since that message."""
-    actions: List[str] = []
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            return (event.intent_name, list(reversed(actions)))
-        if isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
-            actions.append(event.action_name)
-    return (None, [])
+@dataclass
+class SessionView:
+    """The current session as the crisis conversation needs it."""
+    current: Optional[UserUttered] = None
+    before: List[str] = field(default_factory=list)       # bot actions of the session before the message
+    since_user: List[str] = field(default_factory=list)   # bot actions since the message (this turn)
+    carried: Optional[str] = None                         # `crisis` slot value the session started with
+    first_of_session: bool = True
+    last_bot_action: Optional[str] = None
+    previous_intent: Optional[str] = None                 # the user turn before the current one
+
+
+def session_view(tracker: DialogueStateTracker) -> SessionView:
+    view = SessionView()
+    crisis_slot: Optional[str] = None
+    seen_user = False
+    pending: List[str] = []  # actions after the latest user message so far
+    for event in tracker.events:
+        if isinstance(event, (SessionStarted, Restarted)) or (
+                isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME):
+            if isinstance(event, Restarted):
+                crisis_slot = None
+            view = SessionView(carried=crisis_slot)
+            seen_user, pending = False, []
+        elif isinstance(event, SlotSet) and event.key == "crisis":
+            crisis_slot = event.value
+            if not seen_user:
+                view.carried = event.value  # carried over into this session (replayed after its start)
+        elif isinstance(event, UserUttered):
+            if view.current is not None:
+                view.previous_intent = view.current.intent_name
+                view.before += pending
+                view.first_of_session = False
+            if pending:
+                view.last_bot_action = pending[-1]
+            view.current, pending, seen_user = event, [], True
+        elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
+            pending.append(event.action_name)
+            if view.current is None:
+                view.before.append(event.action_name)
+                view.last_bot_action = event.action_name
+    if view.current is not None:
+        view.since_user = pending
+    return view
+
+
+def topic_answers(trackers: Sequence[TrackerWithCachedStates]) -> Dict[str, Tuple[List[str], bool]]:
+    """intent -> (the actions a rule without conditions answers it with, whether they start a loop)."""
+    answers: Dict[str, Tuple[List[str], bool]] = {}
+    for tracker in trackers:
+        if not getattr(tracker, "is_rule_tracker", False):
+            continue
+        events = list(tracker.events)
+        if len(events) < 4 or not (isinstance(events[0], ActionExecuted) and events[0].action_name == RULE_SNIPPET):
+            continue  # a rule with a condition (slot or loop) first
+        if not (isinstance(events[1], ActionExecuted) and events[1].action_name == ACTION_LISTEN_NAME
+                and isinstance(events[2], UserUttered)):
+            continue
+        intent = events[2].intent_name
+        actions: List[str] = []
+        loop = False
+        ok = True
+        for event in events[3:]:
+            if isinstance(event, ActionExecuted):
+                if event.action_name == ACTION_LISTEN_NAME:
+                    break
+                actions.append(event.action_name)
+            elif isinstance(event, ActiveLoop):
+                loop = loop or bool(event.name)
+            else:
+                ok = False  # slots or anything else: not a plain answer
+        if ok and intent and actions and intent not in answers:
+            answers[intent] = (actions, loop)
+    return answers
 
 
 def _turn_record(event: UserUttered) -> Dict[str, Any]:
@@ -151,25 +194,112 @@ class SafetyPolicy(Policy):
             "answer_questions": list(safety_context.DEFAULT_ANSWER_QUESTIONS),
         }
 
+    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+                 execution_context: ExecutionContext, topics: Optional[Dict[str, Any]] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(config, model_storage, resource, execution_context, **kwargs)
+        self.topics: Dict[str, Tuple[Tuple[str, ...], bool]] = {
+            k: (tuple(v[0]), bool(v[1])) for k, v in (topics or {}).items()}
+
     def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
-        return self._resource  # nothing to learn
+        self.topics = {k: (tuple(a), loop) for k, (a, loop) in topic_answers(training_trackers).items()}
+        with self._model_storage.write_to(self._resource) as path:
+            (Path(path) / TOPICS_FILE).write_text(json.dumps({k: [list(a), loop] for k, (a, loop) in self.topics.items()}))
+        return self._resource
+
+    @classmethod
+    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+             execution_context: ExecutionContext, **kwargs: Any) -> "SafetyPolicy":
+        topics: Dict[str, Any] = {}
+        try:
+            with model_storage.read_from(resource) as path:
+                file = Path(path) / TOPICS_FILE
+                if file.is_file():
+                    topics = json.loads(file.read_text())
+        except (ValueError, FileNotFoundError, OSError):
+            log.debug("SafetyPolicy: no topic answers stored; topic requests after a check get the menu of choices")
+        return cls(config, model_storage, resource, execution_context, topics=topics)
+
+    # ------------------------------------------------------------------ prediction
+    def _message(self, tracker: DialogueStateTracker, event: UserUttered) -> crisis_flow.Message:
+        data = event.parse_data or {}
+        risk = data.get("risk") if isinstance(data.get("risk"), dict) else {}
+        intent = event.intent_name
+        context_risk = False
+        if intent not in self.config["risk_intents"] and intent not in self.config["red_flag_intents"]:
+            decision = tracker_context(tracker, self.config)
+            context_risk = decision.raised
+        return crisis_flow.Message(
+            text=event.text or "", intent=intent, risk_level=risk.get("level"),
+            risk_cues=tuple(c for c in (risk.get("cues") or ()) if isinstance(c, str)),
+            context_risk=context_risk, risk_intents=tuple(self.config["risk_intents"]))
+
+    def plan_for(self, tracker: DialogueStateTracker, view: SessionView) -> Optional[crisis_flow.Plan]:
+        assert view.current is not None
+        message = self._message(tracker, view.current)
+        state = crisis_flow.state_from_actions(view.before, view.carried)
+        pending = view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None
+        plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.first_of_session,
+                                  carried=view.carried, pending_topic=pending, topic_answers=self.topics)
+        if message.intent in self.config["red_flag_intents"] and (plan is None or plan.kind in ("listen", "distress")):
+            # serious causes of back pain get urgent-care advice first, in a crisis too
+            actions = RED_FLAG_SEQUENCE + (("utter_crisis_listen",) if state in crisis_flow.CRISIS_STATES else ())
+            plan = crisis_flow.Plan("red_flag", actions)
+        if plan is not None and plan.level is None and plan.kind in ("first",):
+            plan = crisis_flow.Plan(plan.kind, plan.actions, level="possible", reason=plan.reason)
+        return plan
+
+    def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_flow.Plan]) -> List[Event]:
+        """Slots written with the first action of the turn (see the module docstring)."""
+        assert view.current is not None
+        events: List[Event] = []
+        state = crisis_flow.state_from_actions(view.before, view.carried)
+        after = None if plan is None or plan.end_crisis else crisis_flow.state_from_actions(
+            view.before + list(plan.actions), view.carried)
+        if plan is None and state in (crisis_flow.SAFE, crisis_flow.DISTRESS):
+            after = None
+        elif plan is None:
+            after = state
+        if tracker.get_slot("crisis") != after and "crisis" in tracker.slots:
+            events.append(SlotSet("crisis", after))
+        if plan is None or plan.kind in ("go_on",):
+            return events
+        region = detect_region(view.current.text, view.current.metadata or {}, tracker.get_slot("region"))
+        if region and region != tracker.get_slot("region"):
+            events.append(SlotSet("region", region))
+        if plan.level:
+            data = view.current.parse_data or {}
+            risk = data.get("risk") if isinstance(data.get("risk"), dict) else {}
+            reasons = [r for r in (risk.get("reasons") or []) if isinstance(r, str)]
+            if plan.reason and plan.reason not in reasons:
+                reasons.append(plan.reason)
+            level = crisis_flow.raise_level(tracker.get_slot("risk_level"), plan.level)
+            flags = list(tracker.get_slot("risk_flags") or [])
+            flags.append({"level": plan.level, "reasons": reasons, "intent": view.current.intent_name,
+                          "time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "source": "dialogue"})
+            events += [SlotSet("risk_flagged", True), SlotSet("risk_level", level), SlotSet("risk_flags", flags)]
+        return events
 
     def predict_action_probabilities(self, tracker: DialogueStateTracker, domain: Domain,
                                      rule_only_data: Optional[Dict[Text, Any]] = None,
                                      **kwargs: Any) -> PolicyPrediction:
         probabilities = self._default_predictions(domain)
-        intent, actions = _turn(tracker)
-        context_risk = False
-        if intent not in self.config["risk_intents"] and intent not in self.config["red_flag_intents"]:
-            decision = tracker_context(tracker, self.config)
-            context_risk = decision.raised
-            if context_risk and not actions:
-                log.debug(f"Context makes this a risk turn (cues {decision.cues}, a risk turn "
-                          f"{decision.history_turn} user turn(s) back).")
-        action = next_safety_action(intent, actions, tracker.active_loop_name,
-                                    self.config["risk_intents"], self.config["red_flag_intents"],
-                                    context_risk=context_risk)
-        if action is None or action not in domain.action_names_or_texts:
+        view = session_view(tracker)
+        if view.current is None:
             return self._prediction(probabilities)
+        plan = self.plan_for(tracker, view)
+        first_step = not view.since_user
+        events = self._events(tracker, view, plan) if first_step else []
+        if plan is None or (plan.handover and len(view.since_user) >= len(plan.actions)):
+            # nothing to say (or the person chose to go on): the other policies answer; the
+            # state's end is written all the same
+            return self._prediction(probabilities, events=events)
+        action = next_safety_action(plan.actions, view.since_user, tracker.active_loop_name, plan.keeps_loop)
+        if action is None or action not in domain.action_names_or_texts:
+            if action is not None:
+                log.warning(f"SafetyPolicy: {action} is not in the domain; the crisis reply is incomplete")
+            return self._prediction(probabilities, events=events)
+        if first_step and plan.kind != "listen":
+            log.debug(f"SafetyPolicy: crisis conversation turn '{plan.kind}' -> {list(plan.actions)}")
         probabilities[domain.index_for_action(action)] = 1.0
-        return self._prediction(probabilities, is_no_user_prediction=True)
+        return self._prediction(probabilities, optional_events=events, is_no_user_prediction=True)

@@ -137,7 +137,7 @@ def check(token: str, replies: Sequence[Mapping[str, Any]]) -> bool:
 
 def never_said(replies: Sequence[Mapping[str, Any]]) -> bool:
     """Checked on every turn: no no-harm contract, no promise that someone is coming."""
-    return not any(_NEVER.search(reply_text(r)) for r in replies)
+    return not any(_NEVER.search(str(r.get("text") or "")) for r in replies)  # buttons are the person's words
 
 
 # ------------------------------------------------------------------ dialogue files

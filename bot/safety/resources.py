@@ -25,8 +25,9 @@ FALLBACK_REGION = "INTL"
 KINDS = ("call", "text", "chat", "web")
 REGION_ALIASES = {"UK": "GB"}
 
-_LINE_KEYS = {"name", "kind", "number", "display", "keyword", "hours", "url", "emergency"}
-_REGION_KEYS = {"name", "lines"}
+_LINE_KEYS = {"name", "kind", "number", "display", "keyword", "hours", "url", "emergency", "source", "checked"}
+_REGION_KEYS = {"name", "lines", "emergency_place"}
+DEFAULT_EMERGENCY_PLACE = "emergency department"
 _TOP_KEYS = {"regions"}
 
 
@@ -44,6 +45,8 @@ class CrisisLine:
     hours: Optional[str] = None
     url: Optional[str] = None
     emergency: bool = False
+    source: str = ""
+    checked: str = "unverified"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class RegionLines:
     region: str
     name: str
     lines: Tuple[CrisisLine, ...]
+    emergency_place: str = DEFAULT_EMERGENCY_PLACE
 
     @property
     def emergency_lines(self) -> Tuple[CrisisLine, ...]:
@@ -105,7 +109,10 @@ def parse_crisis_lines(data: Any, source: str = "crisis lines") -> Dict[str, Reg
             raise CrisisLinesError(f"{where}: needs at least one line under 'lines'")
         lines = tuple(_parse_line(raw, f"{where}, line {i + 1}")
                       for i, raw in enumerate(raw_lines))
-        table[code] = RegionLines(region=code, name=name.strip(), lines=lines)
+        place = block.get("emergency_place", DEFAULT_EMERGENCY_PLACE)
+        if not isinstance(place, str) or not place.strip():
+            raise CrisisLinesError(f"{where}: 'emergency_place' must be text, e.g. \"A&E\"")
+        table[code] = RegionLines(region=code, name=name.strip(), lines=lines, emergency_place=place.strip())
     if FALLBACK_REGION not in table:
         raise CrisisLinesError(f"{source}: the {FALLBACK_REGION} (fallback) region is required")
     return table
@@ -128,7 +135,7 @@ def _parse_line(raw: Any, where: str) -> CrisisLine:
     if number is not None:
         if not isinstance(number, str):
             raise CrisisLinesError(
-                f"{where}: put the number in quotes (\"116123\") so leading zeros are kept")
+                f"{where}: put the number in quotes (\"0123\") so leading zeros are kept")
         if not re.fullmatch(r"\d+", number):
             raise CrisisLinesError(
                 f"{where}: number must be digits only as dialled (no spaces, + or -), "
@@ -149,10 +156,17 @@ def _parse_line(raw: Any, where: str) -> CrisisLine:
     hours = raw.get("hours")
     if hours is not None and not isinstance(hours, str):
         raise CrisisLinesError(f"{where}: 'hours' must be text, e.g. \"24/7\"")
+    source = raw.get("source")
+    if not isinstance(source, str) or not re.match(r"https?://\S+$", source):
+        raise CrisisLinesError(f"{where}: 'source' (the web address the number was checked at) is required")
+    checked = raw.get("checked")
+    checked = checked.isoformat() if hasattr(checked, "isoformat") else checked
+    if not isinstance(checked, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}|unverified", checked):
+        raise CrisisLinesError(f"{where}: 'checked' must be a date (YYYY-MM-DD) or \"unverified\"")
     return CrisisLine(
         name=raw["name"].strip(), kind=kind, display=raw["display"].strip(), number=number,
         keyword=keyword, hours=hours.strip() if hours else None, url=url,
-        emergency=emergency,
+        emergency=emergency, source=source, checked=checked,
     )
 
 

@@ -17,6 +17,7 @@ import yaml
 
 from bot.eval_safety import rest_sender
 from bot.launcher import Stack, child_env
+from bot.safety.crisis_domain import write_training_domain
 from bot.settings import ROOT, load_settings
 from bot.tracker_store import remove_sqlite_files
 from tests.fakes.telegram_api import FakeTelegramApi
@@ -72,7 +73,9 @@ def rasa(*args: str, settings=None, check: bool = True, timeout: float = 1800) -
 
 def train_test_model() -> Path:
     config = write_test_config()
-    rasa("train", "--config", str(config), "--out", str(TEST_MODEL.parent), "--fixed-model-name", "unknot-test")
+    domain = write_training_domain()  # domain.yml + the crisis replies rendered from crisis_lines.yml
+    rasa("train", "--config", str(config), "--domain", str(domain), "--out", str(TEST_MODEL.parent),
+         "--fixed-model-name", "unknot-test")
     assert TEST_MODEL.exists()
     return TEST_MODEL
 

@@ -153,7 +153,8 @@ def queue(conn, key: str, limit: int = 50) -> Dict[str, Any]:
     newest flag first), then low-confidence (newest first)."""
     c = db.conversations
     query, reviewed = _base_query()
-    level_rank = sa.case((c.c.risk_level == "high", 2), (c.c.risk_level == "possible", 1), else_=0)
+    level_rank = sa.case((c.c.risk_level == "acted", 3), (c.c.risk_level == "high", 2), (c.c.risk_level == "possible", 1),
+                         else_=0)
     flagged = conn.execute(query.where(c.c.flagged == sa.true(), reviewed == sa.false())
                            .order_by(level_rank.desc(), c.c.risk_time.desc(), c.c.id.desc()).limit(limit)).mappings()
     flagged = [_row(key, r) for r in flagged]
@@ -287,7 +288,7 @@ def dashboard(conn, days: int = 30, weeks: int = 12, now: Optional[float] = None
             per_week[week] += n
     per_week_high = {w: 0 for w in week_labels}
     for week, n in conn.execute(sa.select(f.c.week, sa.func.count()).where(f.c.week >= week_labels[0],
-                                                                          f.c.level == "high").group_by(f.c.week)):
+                                                                          f.c.level.in_(("high", "acted"))).group_by(f.c.week)):
         if week in per_week_high:
             per_week_high[week] = n
     e = db.events

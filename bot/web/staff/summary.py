@@ -27,8 +27,9 @@ import yaml
 from bot.settings import ROOT
 from bot.web.staff import db
 
-RISK_LEVELS = ("possible", "high")
-LEVEL_RANK = {None: 0, "none": 0, "possible": 1, "high": 2}
+# "acted": the person said they had already acted (bot/dialogue/crisis_flow.py), the highest
+RISK_LEVELS = ("possible", "high", "acted")
+LEVEL_RANK = {None: 0, "none": 0, "possible": 1, "high": 2, "acted": 3}
 RISK_INTENT = "express_risk"
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = {"action_default_fallback", "action_two_stage_fallback"}

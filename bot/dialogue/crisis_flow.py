@@ -1,0 +1,422 @@
+"""The crisis conversation: what each message means once risk has come up, and what the bot says.
+
+Pure Python (no Rasa import); `bot.dialogue.safety_policy.SafetyPolicy` is the thin adapter
+that reads the inputs from the tracker and predicts the replies, which are plain domain
+responses (bot/safety/crisis_replies.yml), so all of this works with the action server down.
+
+The state is read from the conversation itself: the crisis replies the bot sent earlier in
+the session (`state_from_actions`). It needs no slot to survive a restart of the Rasa server,
+and a test story exercises it as it is. The `crisis` slot mirrors it, to carry it into the
+next session ("coming back") and to show it to staff.
+
+States: None (no crisis), "active", "immediate" (means, a plan, a time, "not safe"),
+"acted" (took something, cut, any act, now or earlier; the most urgent), "safe" (the person
+said they are safe, the lines stay one tap away, the next topic request is answered), and
+"distress" (hopeless or exhausted without risk wording: one gentle check, not a crisis).
+
+Every message in a crisis state gets a crisis reply: no fallback, no "did you mean", no menu.
+The interpretations below are general rules over the words people use for an act, means at
+hand, a plan, doubt, refusal to call; a learned model does the first detection (RiskGuard).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
+
+ACTIVE, IMMEDIATE, ACTED, SAFE, DISTRESS = "active", "immediate", "acted", "safe", "distress"
+CRISIS_STATES = (ACTIVE, IMMEDIATE, ACTED)
+LEVELS = ("possible", "high", "acted")  # lowest first
+
+ASK_DIRECT, ASK_POSSIBLE = "utter_crisis_ask_direct", "utter_crisis_ask_possible"
+FIRST = "utter_crisis_first"
+# Questions whose answer is "am I thinking about ending my life?" ...
+DIRECT_QUESTIONS = (ASK_DIRECT, ASK_POSSIBLE)
+# ... and those whose answer is "am I safe right now?"
+SAFETY_QUESTIONS = ("utter_crisis_confirmed", "utter_crisis_unsure", "utter_crisis_check_topic",
+                    "utter_crisis_welcome_back", "utter_crisis_grounding_done")
+GROUNDING = ("utter_crisis_grounding_1", "utter_crisis_grounding_2", "utter_crisis_grounding_3",
+             "utter_crisis_grounding_done")
+
+# What each crisis reply says about the state after it (a reply not listed keeps the state).
+_ACTION_STATE: Dict[str, Optional[str]] = {
+    "utter_crisis_acted": ACTED, "utter_crisis_acted_again": ACTED, "utter_crisis_acted_wont_call": ACTED,
+    "utter_crisis_immediate": IMMEDIATE, "utter_crisis_immediate_again": IMMEDIATE,
+    "utter_crisis_immediate_wont_call": IMMEDIATE,
+    "utter_crisis_safe": SAFE, "utter_crisis_safe_listen": SAFE,
+    "utter_crisis_go_on": None,
+    "utter_distress_check": DISTRESS, "utter_distress_listen": DISTRESS, "utter_distress_ok": None,
+}
+_ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "utter_crisis_unsure",
+                   "utter_crisis_again", "utter_crisis_listen", "utter_crisis_talk", "utter_crisis_text_options",
+                   "utter_crisis_check_topic", "utter_crisis_welcome_back", "utter_crisis_safety_plan",
+                   "utter_crisis_helped") + GROUNDING
+_RANK = {None: 0, DISTRESS: 0, SAFE: 1, ACTIVE: 2, IMMEDIATE: 3, ACTED: 4}
+
+# Intents that ask for another topic (a crisis reply asks once whether they are safe first).
+NOT_TOPICS = frozenset({"affirm", "deny", "inform", "thank", "goodbye", "out_of_scope", "nlu_fallback",
+                        "express_stress", "express_risk", "request_crisis_resources", "inform_region",
+                        "report_red_flag", "bot_challenge", "request_human", "request_stop",
+                        "request_next_step", "report_partial_help", "greet"})
+
+
+def state_from_actions(actions: Sequence[str], carried: Optional[str] = None) -> Optional[str]:
+    """The state after the bot actions of this session (in order), starting from `carried`.
+
+    A crisis reply never lowers "acted" or "immediate" (the emergency ask stays), except a
+    safe answer, which ends "immediate" and "active"; any other (non-crisis) reply ends
+    "safe" and "distress": the person chose to go on."""
+    state = carried if carried in (ACTIVE, IMMEDIATE, ACTED, SAFE) else None
+    for name in actions:
+        if name in _ACTION_STATE:
+            new = _ACTION_STATE[name]
+            if new in (SAFE, None) and state == ACTED:
+                continue
+            if new == DISTRESS and state in CRISIS_STATES:
+                continue
+            if new in (ACTED, IMMEDIATE) and _RANK[state] > _RANK[new]:
+                continue
+            state = new
+        elif name in _ACTIVE_ACTIONS:
+            if _RANK[state] < _RANK[ACTIVE]:
+                state = ACTIVE
+        elif name.startswith(("utter_", "action_")) and name not in (
+                "action_listen", "action_deactivate_loop", "action_session_start", "utter_crisis_helper",
+                "action_regional_lines", "utter_ask_region", "action_crisis_support"):
+            if state in (SAFE, DISTRESS):
+                state = None
+    return state
+
+
+# ------------------------------------------------------------------ reading a message
+def normalise(text: str) -> str:
+    text = (text or "").lower().replace("\u2019", "'").replace("\u2018", "'")
+    text = re.sub(r"\b(i)\s*m\b", r"\1'm", text)       # "im" / "i m" -> "i'm"
+    text = re.sub(r"\bive\b", "i've", text)
+    text = re.sub(r"\b(dont|cant|wont|didnt|havent|isnt|doesnt)\b",
+                  lambda m: m.group(1)[:-1] + "'t", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _rx(pattern: str) -> "re.Pattern[str]":
+    return re.compile(pattern, re.IGNORECASE)
+
+
+_NEG = r"(?<!n't )(?<!not )(?<!never )(?<!didn't )"
+_MEANS = (r"(?:pills?|tablets?|meds|medications?|medicine|painkillers|paracetamol|tylenol|ibuprofen|"
+          r"sleeping pills|blades?|razors?|knife|knives|rope|noose|gun|firearm|belt|cord|bottle|packets?|"
+          r"boxes? of|lighter|poison|bleach|car exhaust|the stuff)")
+# An act (self): a past act on oneself or with means, or its aftermath.
+_ACT = _rx(
+    r"\b(?:i|i've|i have|i just|i already|just|already|i've just|i've already|i did)\b[^.?!]{0,20}?" + _NEG +
+    r"\b(?:took|taken|swallowed|downed|had|drank|necked)\b[^.?!]{0,25}?"
+    r"\b(?:pills?|tablets?|meds|medications?|painkillers|paracetamol|them all|all of them|some of them|"
+    r"a lot of them|too many|the (?:whole|entire) (?:bottle|packet|box|pack)|a (?:whole )?(?:bottle|packet|box) of|"
+    r"loads of|a bunch of|everything i had|an overdose|overdose|the lot|half the|them)\b"
+    r"|\b(?:i|i've|i have|i just|i already|just|already)\b[^.?!]{0,12}?" + _NEG +
+    r"\b(?:cut|slit|slashed|burn(?:ed|t)|hurt|harmed|stabbed|scratched|hit)\b (?:myself|my (?:wrists?|arms?|legs?|"
+    r"thighs?|skin|stomach))"
+    r"|\b(?:overdosed|od'?d|o\.d\.'?d)\b|\btook an? (?:overdose|od)\b"
+    r"|\b(?:i|i've|i have)\b[^.?!]{0,10}?" + _NEG + r"\b(?:did it|done it|tried to (?:kill|end|hang|drown)|"
+    r"attempted|tried again)\b")
+# What follows an act, read only inside a crisis.
+_AFTERMATH = _rx(
+    r"\b(?:drowsy|so sleepy|getting sleepy|dizzy|woozy|bleeding|blood everywhere|lots of blood|"
+    r"throwing up|vomiting|being sick|passing out|pass out|can't stay awake|heart is racing|"
+    r"feel(?:ing)? (?:weird|strange|funny|sick|faint|numb|off|really bad)|vision is blurry|blurry)\b")
+_MEANS_AT_HAND = _rx(
+    r"\b(?:have|got|holding|hold|bought|buying|collected|saved|saving|stockpiled|hoarded|keeping|sharpened|"
+    r"ready|found|counted|lined up|laid out|sorted out)\b[^.?!]{0,30}?\b" + _MEANS +
+    r"|\b" + _MEANS + r"\b[^.?!]{0,30}?\b(?:here|next to me|in front of me|in my hand|beside me|with me|"
+    r"on the (?:table|bed|desk|counter)|in my (?:pocket|bag|room)|ready|counted|lined up|laid out)\b")
+_PLAN = _rx(
+    r"\btonight\b|\bthis (?:evening|weekend|morning)\b[^.?!]{0,20}\b(?:do it|end it|go|it's happening)|"
+    r"\btoday is the day\b|\bit's (?:time|happening)\b|\bwhen (?:everyone|they|he|she|my \w+) (?:is|are|goes|go)"
+    r"(?: to)? (?:asleep|to sleep|out|gone|bed|away)\b|\b(?:i've|i have|i've got|got) (?:a|the|my) plan\b|"
+    r"\bplanned (?:it|how|when|everything)\b|\bdecided (?:how|when)\b|\b(?:wrote|written|writing|left) "
+    r"(?:a |my |the )?(?:note|notes|letters?|goodbye)|\bletters? (?:to|for) (?:my|the)\b|"
+    r"\b(?:gave|giving|given) away (?:my )?(?:stuff|things|belongings|cat|dog|pets?)\b|"
+    r"\bsaid (?:my )?goodbyes?\b|\b(?:on|at|up on) the (?:bridge|roof|rooftop|ledge|edge|tracks|cliff|platform)\b")
+_NOT_SAFE = _rx(
+    r"\b(?:i'm|i am|i feel) not (?:safe|ok(?:ay)? to be alone)\b|\bnot safe\b|\b(?:don't|do not) feel safe\b|"
+    r"\bcan't keep myself safe\b|\bwon't make it (?:through )?(?:tonight|the night)\b|\bnot going to make it\b")
+_THIRD = _rx(
+    r"\b(?:my|our) (?:friend|mate|bestie|bff|bf|gf|boyfriend|girlfriend|partner|husband|wife|son|daughter|kid|child|"
+    r"teen|mum|mom|mother|dad|father|brother|sister|sibling|cousin|aunt|uncle|nan|gran|grandma|grandad|"
+    r"flatmate|roommate|housemate|colleague|coworker|co-worker|student|patient|client|neighbou?r|"
+    r"best friend|ex)\b[^.?!]{0,40}?\b(?:took|says?|said|wants?|is|has|tried|cut|keeps?|texted|told|threatened|"
+    r"overdosed|talks?|talking|posted|won't|doesn't|just|might)\b"
+    r"|\b(?:a|my) (?:friend|mate) of mine\b|\bsomeone i know\b|\bsomebody i know\b")
+_SELF_RISK = _rx(r"\b(?:i|i'm|i've|me|myself|my life)\b[^.?!]{0,25}\b(?:die|dead|kill|end|suicid|hurt|harm|cut|overdose)")
+_GOT_HELP = _rx(
+    r"\b(?:i've|i have|i|just) (?:called|rang|phoned|texted|messaged|told) (?:\d+|an ambulance|the ambulance|"
+    r"emergency|them|someone|my \w+|the (?:line|helpline|lifeline|samaritans)|samaritans|lifeline|a friend)\b|"
+    r"\bambulance is (?:coming|on (?:its|the) way|here)\b|\b(?:i'm|i am|we're) (?:at|in) (?:the )?(?:hospital|a&e|er|"
+    r"emergency)\b|\b(?:my \w+|someone|a friend|my friend) is (?:here|with me|coming|on (?:their|the) way)\b|"
+    r"\b(?:i've|i have) reached someone\b|\bi've called for help\b|\b(?:going|on my way|heading) to (?:the )?"
+    r"(?:hospital|a&e|er|emergency)")
+_WONT_CALL = _rx(
+    r"\b(?:can't|cannot|won't|will not|don't want to|do not want to|not going to|not gonna|refuse to|scared to|"
+    r"too scared to|afraid to|hate to|can't bring myself to)\b[^.?!]{0,15}?\b(?:call|ring|phone|talk to|speak to|"
+    r"talk on the phone|go to (?:the )?(?:hospital|a&e|er))\b|\bno (?:phone|credit|signal)\b|"
+    r"\b(?:phone|calling) (?:anxiety|scares me)\b|\bnot calling\b|\brather (?:text|not call|not talk|message)\b|"
+    r"\btext instead\b|\bcan i (?:just )?text\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
+    r"to (?:the )?(?:hospital|a&e|er)\b|\bthey'll (?:just )?(?:section|lock) me\b")
+_TALK = _rx(
+    r"\b(?:just )?(?:talk|chat|stay) (?:to|with) me\b|\bkeep me company\b|\bdon't (?:leave|go)\b|"
+    r"\bcan (?:you|u) (?:just )?(?:talk|listen|stay)\b|\bi just (?:want|need) (?:to talk|someone|to be heard)\b|"
+    r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b|"
+    r"\bare you (?:a )?(?:real|human|person|bot)\b|\bis (?:this|anyone) (?:real|there)\b")
+_GROUNDING = _rx(r"\bground(?:ing)?\b|\bcalm (?:me )?down\b|\bbreath(?:e|ing)\b|\bhelp me (?:calm|relax)\b|\bpanic")
+_PLAN_REQUEST = _rx(r"\bsafety plan\b|\bmake a plan\b|\bmy plan to (?:stay|keep) safe\b|\bplan to stay safe\b")
+_NEXT = _rx(r"^(?:next|ok(?:ay)?|done|ready|yes|yeah|yep|go on|and now|what now|got it|ok done)\W*$")
+_CONFIRM = _rx(
+    r"^(?:yes|yeah|yea|yep|yup|ya|y|yh|ye|aye|ja|si|sí|oui|mhm|uh huh|i am|i do|i have been|true|correct|sadly yes|"
+    r"honestly yes|actually yes|yes i am|i think i am)\b|\b(?:i lied|i was lying|i mean it|i meant it|no i mean it|"
+    r"i'm serious|i am serious|not joking|i wasn't joking|actually i am|i'm not (?:ok|okay|fine|alright)|"
+    r"not really (?:ok|okay|fine)|yes i am|i guess i am|every day|all the time|constantly)\b")
+_DOUBT = _rx(
+    r"^(?:maybe|perhaps|possibly|probably|kind of|kinda|sort of|sorta|a bit|a little|sometimes|i guess|"
+    r"i think so|i suppose|not really|not exactly|partly|on and off|some days|at times|now and then)\b|"
+    r"\b(?:i don't know|idk|dunno|not sure|no idea|hard to say|can't say|i can't tell|who knows|don't know)\b|"
+    r"^\W*$|^(?:hm+|um+|uh+|eh+|meh|\.+|\?+)\W*$")
+_SAFE = _rx(
+    r"^(?:no|nope|nah|na|nay|never|not at all|no way|definitely not|of course not)\b(?!.*\b(?:mean it|meant|"
+    r"lied|serious|not (?:ok|okay|fine|safe)))|\b(?:i'm|i am|i feel|feeling) (?:ok(?:ay)?|fine|safe|alright|"
+    r"all right|better|good)(?: now| for now| again)?\b(?!.*\bnot\b)|\bi'm not (?:thinking|going to|gonna|"
+    r"planning)\b|\bnot thinking (?:about|of) (?:that|it|suicide|ending)\b|\bi was (?:just )?(?:joking|venting|"
+    r"exaggerating|kidding)\b|\bjust venting\b|\bi'm safe\b|\bi am safe\b|\bput (?:them|it|the \w+) away\b")
+_NOT_SAFE_ANSWER = _rx(
+    r"^(?:no|nope|nah|not really|not exactly|not sure|i don't think so|i'm not|not at all|no i'm not)\b")
+_DISTRESS = _rx(
+    r"\b(?:exhausted|worn out|so tired of|tired of (?:everything|it all|this)|pointless|hopeless|can't cope|"
+    r"can't take (?:it|this|much more)|too much|give up|giving up|no point|what's the point|fed up|drained|"
+    r"empty inside|numb|nothing (?:helps|works|matters|ever changes)|never (?:gets|get) better|at the end of my "
+    r"(?:rope|tether)|falling apart|breaking down|can't do this|no energy|no hope)\b")
+_HEAVIER = _rx(r"\bheavier\b|\bworse than that\b|\bmore than (?:that|pain)\b|\bdark\b|\bnot just (?:the )?pain\b")
+_MOSTLY_PAIN = _rx(r"\bmostly\b|\bjust (?:the )?(?:pain|stress|tired)\b|\bonly (?:the )?(?:pain|stress)\b|"
+                   r"\bpain and stress\b")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One user message, as the dialogue layer sees it."""
+    text: str
+    intent: Optional[str] = None
+    risk_level: Optional[str] = None      # RiskGuard: none / possible / high
+    risk_cues: Tuple[str, ...] = ()
+    context_risk: bool = False            # safety_context raised it (earlier hopelessness or risk)
+    risk_intents: Collection[str] = ("express_risk", "request_crisis_resources")
+
+    @property
+    def norm(self) -> str:
+        return normalise(self.text)
+
+    @property
+    def is_button(self) -> bool:
+        return self.text.lstrip().startswith("/")
+
+    @property
+    def own_risk(self) -> bool:
+        return (self.risk_level in ("possible", "high") or self.intent == "express_risk" or self.context_risk)
+
+
+def third_party(norm: str) -> bool:
+    """About someone else at risk, and not also about oneself."""
+    if not _THIRD.search(norm):
+        return False
+    return not re.search(r"\b(?:i want|i'm going|i'll|i've been thinking|me too|i feel|i took|i cut)\b", norm)
+
+
+def acted(norm: str, in_crisis: bool) -> bool:
+    if _ACT.search(norm) and not re.search(r"\b(?:thinking (?:about|of)|want(?:ed)? to|going to|gonna|might|"
+                                           r"if i|should i|would it|could i|what if)\b[^.?!]{0,20}?\b(?:take|cut|od)",
+                                           norm):
+        return True
+    return in_crisis and bool(_AFTERMATH.search(norm))
+
+
+def immediate(norm: str) -> bool:
+    return bool(_MEANS_AT_HAND.search(norm) or _PLAN.search(norm) or _NOT_SAFE.search(norm))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the bot says this turn and what it means for the conversation."""
+    kind: str
+    actions: Tuple[str, ...]
+    level: Optional[str] = None           # the level this turn raises the conversation to (flag)
+    reason: str = ""                      # what raised it (never the text)
+    handover: bool = False                # after `actions`, other policies go on (a topic the person chose)
+    end_crisis: bool = False
+    topic: Optional[str] = None
+    keeps_loop: bool = False              # the topic's answer starts a form: do not end it
+    extras: Tuple[str, ...] = field(default_factory=tuple)
+
+
+def _question_for(level: Optional[str]) -> str:
+    return ASK_DIRECT if level == "high" else ASK_POSSIBLE
+
+
+def decide(message: Message, state: Optional[str], last_bot_action: Optional[str] = None,
+           first_of_session: bool = False, carried: Optional[str] = None,
+           pending_topic: Optional[str] = None,
+           topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]] = None) -> Optional[Plan]:
+    """The crisis reply to `message`, or None when the crisis conversation has nothing to say.
+
+    state: the state before this message (state_from_actions). last_bot_action: the bot's last
+    reply before it (which question it answers). first_of_session + carried: a new session
+    after one that ended in a crisis state. pending_topic: the topic asked for just before a
+    "before we switch, are you safe?" check. topic_answers: intent -> (actions, starts a loop),
+    the plain answers the rules give (SafetyPolicy learns them from the rules at training time).
+    """
+    norm = message.norm
+    in_crisis = state in CRISIS_STATES
+    if third_party(norm) and (message.own_risk or in_crisis or acted(norm, False)):
+        return Plan("helper", ("utter_crisis_helper",), level="possible", reason="third_party")
+    if acted(norm, in_crisis) and (in_crisis or message.own_risk or state == SAFE):
+        if state == ACTED:
+            return _acted_followup(message, norm)
+        return Plan("acted", ("utter_crisis_acted",), level="acted", reason="acted")
+    if state == ACTED:
+        return _acted_followup(message, norm)
+
+    if not in_crisis and state != SAFE:
+        return _outside_crisis(message, norm, state, last_bot_action, first_of_session, carried)
+
+    # ---- in a crisis (or just said safe)
+    if state == IMMEDIATE and _GOT_HELP.search(norm):
+        return Plan("helped", ("utter_crisis_helped",))
+    if immediate(norm) and not _SAFE.search(norm):
+        if state == IMMEDIATE:
+            return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high", reason="immediate")
+        return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")
+    if _WONT_CALL.search(norm):
+        return Plan("wont_call", ("utter_crisis_immediate_wont_call" if state == IMMEDIATE
+                                  else "utter_crisis_text_options",))
+    if _TALK.search(norm) or message.intent in ("bot_challenge", "request_human"):
+        return Plan("talk", ("utter_crisis_talk",))
+    if _PLAN_REQUEST.search(norm):
+        return Plan("safety_plan", ("utter_crisis_safety_plan",))
+    if last_bot_action in GROUNDING[:-1] and (_NEXT.search(norm) or message.intent in ("affirm", "request_next_step")):
+        return Plan("grounding", (GROUNDING[GROUNDING.index(last_bot_action) + 1],))
+    if _GROUNDING.search(norm) and not message.own_risk:
+        return Plan("grounding", (GROUNDING[0],))
+
+    if last_bot_action in DIRECT_QUESTIONS and not message.is_button:
+        answer = _direct_answer(message, norm)
+        if answer == "confirm":
+            return Plan("confirmed", ("utter_crisis_confirmed",), level="high", reason="confirmed")
+        if answer == "doubt":
+            return Plan("unsure", ("utter_crisis_unsure",))
+        if answer == "safe":
+            return Plan("safe", ("utter_crisis_safe",))
+    if last_bot_action in SAFETY_QUESTIONS and not message.is_button:
+        answer = _safety_answer(message, norm)
+        if answer == "safe":
+            if pending_topic and topic_answers and pending_topic in topic_answers:
+                actions, loop = topic_answers[pending_topic]
+                return Plan("go_on", ("utter_crisis_go_on",) + tuple(actions), end_crisis=True,
+                            topic=pending_topic, keeps_loop=loop)
+            return Plan("safe", ("utter_crisis_safe",))
+        if answer == "not_safe":
+            return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="not_safe")
+        if answer == "doubt":
+            return Plan("unsure", ("utter_crisis_unsure",))
+    if message.own_risk or message.intent == "request_crisis_resources":
+        if state == IMMEDIATE:
+            return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high", reason="risk")
+        if state == SAFE:
+            return Plan("again", ("utter_crisis_again", _question_for(message.risk_level)),
+                        level=_level_of(message), reason="risk")
+        return Plan("again", ("utter_crisis_again",), level=_level_of(message), reason="risk")
+    if _SAFE.search(norm) and state != SAFE:
+        return Plan("safe", ("utter_crisis_safe",))
+    if _is_topic(message):
+        if state == SAFE:
+            return Plan("go_on", (), end_crisis=True, handover=True, topic=message.intent)
+        return Plan("check_topic", ("utter_crisis_check_topic",), topic=message.intent)
+    if state == SAFE:
+        if message.intent in ("goodbye", "thank"):
+            return Plan("go_on", (), end_crisis=True, handover=True)
+        return Plan("safe_listen", ("utter_crisis_safe_listen",))
+    if state == IMMEDIATE:
+        return Plan("immediate_again", ("utter_crisis_immediate_again",))
+    return Plan("listen", ("utter_crisis_listen",))
+
+
+def _level_of(message: Message) -> str:
+    return "high" if message.risk_level == "high" or message.intent == "express_risk" else "possible"
+
+
+def _is_topic(message: Message) -> bool:
+    return bool(message.intent) and message.intent not in NOT_TOPICS
+
+
+def _direct_answer(message: Message, norm: str) -> Optional[str]:
+    """Answer to "are you thinking about ending your life?": confirm, doubt or safe."""
+    if _CONFIRM.search(norm):
+        return "confirm"
+    if _DOUBT.search(norm):
+        return "doubt"
+    if _SAFE.search(norm) or message.intent == "deny":
+        return "safe"
+    if message.intent == "affirm":
+        return "confirm"
+    return None
+
+
+def _safety_answer(message: Message, norm: str) -> Optional[str]:
+    """Answer to "are you safe right now?": safe, not_safe or doubt."""
+    if _NOT_SAFE.search(norm) or _NOT_SAFE_ANSWER.search(norm):
+        return "not_safe"
+    if re.search(r"\b(?:i don't know|idk|dunno|not sure|no idea|maybe|kind of|sort of)\b", norm):
+        return "doubt"
+    if _SAFE.search(norm) or re.search(r"^(?:yes|yeah|yep|yup|ya|y|ok|okay|i think so|for now|i am|sure)\b", norm) \
+            or message.intent == "affirm":
+        return "safe"
+    if message.intent == "deny":
+        return "not_safe"
+    return None
+
+
+def _acted_followup(message: Message, norm: str) -> Plan:
+    if _GOT_HELP.search(norm):
+        return Plan("helped", ("utter_crisis_helped",))
+    if _WONT_CALL.search(norm):
+        return Plan("acted_wont_call", ("utter_crisis_acted_wont_call",))
+    return Plan("acted_again", ("utter_crisis_acted_again",), level="acted", reason="acted")
+
+
+def _outside_crisis(message: Message, norm: str, state: Optional[str], last_bot_action: Optional[str],
+                    first_of_session: bool, carried: Optional[str]) -> Optional[Plan]:
+    if first_of_session and carried in CRISIS_STATES and not message.own_risk and not immediate(norm):
+        return Plan("welcome_back", ("utter_crisis_welcome_back",))
+    if message.own_risk or message.intent == "request_crisis_resources":
+        if immediate(norm):
+            return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")
+        level = _level_of(message) if message.intent != "request_crisis_resources" or message.own_risk \
+            else "possible"
+        reason = "risk" if message.own_risk else "asked_for_lines"
+        return Plan("first", (FIRST, _question_for(level)), level=level, reason=reason)
+    if state == DISTRESS and last_bot_action == "utter_distress_check" and not message.is_button:
+        if _HEAVIER.search(norm) or _CONFIRM.search(norm) or message.intent == "affirm":
+            return Plan("first", (FIRST, ASK_POSSIBLE), level="possible", reason="distress_heavier")
+        if _MOSTLY_PAIN.search(norm) or message.intent == "deny":
+            return Plan("distress_ok", ("utter_distress_ok",))
+    distressed = _DISTRESS.search(norm) or any(c in ("hopelessness", "burden") for c in message.risk_cues)
+    if distressed and not message.is_button and message.intent in (None, "nlu_fallback", "express_stress", "inform",
+                                                                     "deny", "out_of_scope", "affirm"):
+        return Plan("distress", ("utter_distress_check",))
+    if state == DISTRESS and message.intent in ("nlu_fallback", None) and not message.is_button:
+        return Plan("distress_listen", ("utter_distress_listen",))
+    return None
+
+
+def raise_level(current: Optional[str], new: Optional[str]) -> Optional[str]:
+    """The higher of two levels (possible < high < acted)."""
+    if new not in LEVELS:
+        return current
+    if current not in LEVELS or LEVELS.index(new) > LEVELS.index(current):
+        return new
+    return current
