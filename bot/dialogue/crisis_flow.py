@@ -111,7 +111,7 @@ _ACT = _rx(
     r"\b(?:i|i've|i have|i just|i already|just|already|i've just|i've already|i did)\b[^.?!]{0,20}?" + _NEG +
     r"\b(?:took|taken|swallowed|downed|had|drank|necked)\b[^.?!]{0,25}?"
     r"\b(?:pills?|tablets?|meds|medications?|painkillers|paracetamol|them all|all of them|some of them|"
-    r"a lot of them|too many|the (?:whole|entire) (?:bottle|packet|box|pack)|a (?:whole )?(?:bottle|packet|box) of|"
+    r"a lot of them|too many|the (?:whole|entire) (?:bottle|packet|box|pack)|a (?:whole )?(?:bottle|packet|box|pack|strip)|"
     r"loads of|a bunch of|everything i had|an overdose|overdose|the lot|half the|them)\b"
     r"|\b(?:i|i've|i have|i just|i already|just|already)\b[^.?!]{0,12}?" + _NEG +
     r"\b(?:cut|slit|slashed|burn(?:ed|t)|hurt|harmed|stabbed|scratched|hit)\b (?:myself|my (?:wrists?|arms?|legs?|"

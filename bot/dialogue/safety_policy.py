@@ -54,28 +54,33 @@ class SessionView:
     current: Optional[UserUttered] = None
     before: List[str] = field(default_factory=list)       # bot actions of the session before the message
     since_user: List[str] = field(default_factory=list)   # bot actions since the message (this turn)
-    carried: Optional[str] = None                         # `crisis` slot value the session started with
+    carried: Optional[str] = None                         # `crisis` slot value the view starts with
+    started: bool = False                                 # the session's start is in view
     first_of_session: bool = True
     last_bot_action: Optional[str] = None
     previous_intent: Optional[str] = None                 # the user turn before the current one
 
+    @property
+    def is_first_turn_of_session(self) -> bool:
+        """Only a real session start counts: the conversation window's prefix is not one."""
+        return self.started and self.first_of_session
+
 
 def session_view(tracker: DialogueStateTracker) -> SessionView:
+    """Read back to the session's start. `carried` is the `crisis` slot as it stood before the
+    first message in view: carried over by action_session_start, or, when the conversation
+    window (bot/tracker_store.py) starts mid-session, set by the window's state prefix."""
     view = SessionView()
-    crisis_slot: Optional[str] = None
     seen_user = False
     pending: List[str] = []  # actions after the latest user message so far
     for event in tracker.events:
         if isinstance(event, (SessionStarted, Restarted)) or (
                 isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME):
-            if isinstance(event, Restarted):
-                crisis_slot = None
-            view = SessionView(carried=crisis_slot)
+            view = SessionView(started=True)
             seen_user, pending = False, []
         elif isinstance(event, SlotSet) and event.key == "crisis":
-            crisis_slot = event.value
             if not seen_user:
-                view.carried = event.value  # carried over into this session (replayed after its start)
+                view.carried = event.value
         elif isinstance(event, UserUttered):
             if view.current is not None:
                 view.previous_intent = view.current.intent_name
@@ -92,6 +97,23 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
     if view.current is not None:
         view.since_user = pending
     return view
+
+
+def state_before(view: SessionView) -> Optional[str]:
+    """The crisis state before the current message. A new session starts without one: a person
+    coming back after a crisis gets a kind check first (crisis_flow.decide, `carried`)."""
+    if view.is_first_turn_of_session:
+        return None
+    return crisis_flow.state_from_actions(view.before, view.carried)
+
+
+def crisis_inputs(tracker: DialogueStateTracker) -> Tuple[Any, ...]:
+    """What the crisis conversation decides a turn from (the conversation-window test compares it)."""
+    view = session_view(tracker)
+    state = state_before(view)
+    return (view.current.intent_name if view.current else None, tuple(view.since_user), view.last_bot_action,
+            state, view.is_first_turn_of_session, view.carried if view.is_first_turn_of_session else None,
+            view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None)
 
 
 def topic_answers(trackers: Sequence[TrackerWithCachedStates]) -> Dict[str, Tuple[List[str], bool]]:
@@ -237,9 +259,9 @@ class SafetyPolicy(Policy):
     def plan_for(self, tracker: DialogueStateTracker, view: SessionView) -> Optional[crisis_flow.Plan]:
         assert view.current is not None
         message = self._message(tracker, view.current)
-        state = crisis_flow.state_from_actions(view.before, view.carried)
+        state = state_before(view)
         pending = view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None
-        plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.first_of_session,
+        plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
                                   carried=view.carried, pending_topic=pending, topic_answers=self.topics)
         if message.intent in self.config["red_flag_intents"] and (plan is None or plan.kind in ("listen", "distress")):
             # serious causes of back pain get urgent-care advice first, in a crisis too
@@ -253,9 +275,11 @@ class SafetyPolicy(Policy):
         """Slots written with the first action of the turn (see the module docstring)."""
         assert view.current is not None
         events: List[Event] = []
-        state = crisis_flow.state_from_actions(view.before, view.carried)
+        state = state_before(view)
+        start = view.carried if view.is_first_turn_of_session and plan is not None and plan.kind == "welcome_back" \
+            else state
         after = None if plan is None or plan.end_crisis else crisis_flow.state_from_actions(
-            view.before + list(plan.actions), view.carried)
+            list(plan.actions), start)
         if plan is None and state in (crisis_flow.SAFE, crisis_flow.DISTRESS):
             after = None
         elif plan is None:

@@ -15,7 +15,9 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.dialogue.safety_context import SESSION_START, context_decision, turn_cues
+from bot.dialogue import crisis_flow
 from bot.dialogue.safety_policy import SafetyPolicy, context_inputs, next_safety_action, tracker_context
+from bot.safety.crisis_domain import write_training_domain
 from bot.settings import ROOT
 
 DOSE = "how many of my pills can i take at once"
@@ -144,24 +146,24 @@ def test_cues_come_from_the_text_when_the_risk_record_has_none():
 
 
 # ---------------------------------------------------------------- the order of actions
-RISK = ["express_risk", "request_crisis_resources"]
-RED = ["report_red_flag"]
 
 
 def test_a_context_risk_turn_gets_the_risk_sequence_whatever_its_intent():
-    step = lambda done, loop=None: next_safety_action("ask_pain_medication", done, loop, RISK, RED,  # noqa: E731
-                                                      context_risk=True)
-    assert step([]) == "utter_crisis_lines"
-    assert step(["utter_crisis_lines"]) == "action_crisis_support"
-    assert step(["utter_crisis_lines", "action_crisis_support"]) == "action_listen"
-    assert step(["utter_crisis_lines", "action_crisis_support"], loop="coping_form") == "action_deactivate_loop"
-    assert next_safety_action("ask_pain_medication", [], None, RISK, RED) is None
+    raised = crisis_flow.Message(DOSE, "ask_pain_medication", "none", context_risk=True)
+    plan = crisis_flow.decide(raised, None)
+    assert plan.actions == ("utter_crisis_first", "utter_crisis_ask_possible")
+    step = lambda done, loop=None: next_safety_action(plan.actions, done, loop)  # noqa: E731
+    assert step([]) == "utter_crisis_first"
+    assert step(["utter_crisis_first"]) == "utter_crisis_ask_possible"
+    assert step(list(plan.actions)) == "action_listen"
+    assert step(list(plan.actions), loop="coping_form") == "action_deactivate_loop"
+    assert crisis_flow.decide(crisis_flow.Message(DOSE, "ask_pain_medication", "none"), None) is None
 
 
 # ---------------------------------------------------------------- the adapter
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
+    return Domain.load(str(write_training_domain()))  # domain.yml + the rendered crisis replies
 
 
 def user(text, intent, level="none", cues=None):
@@ -188,17 +190,17 @@ CONFIG = SafetyPolicy.get_default_config()
 
 
 def test_the_adapter_reads_the_current_turn_the_session_and_the_last_bot_action(domain):
-    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_lines", "action_crisis_support")
+    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_first", "utter_crisis_ask_direct")
     events += [user(DOSE, "ask_pain_medication")]
     current, earlier, last = context_inputs(tracker(events, domain), 4)
     assert current["text"] == DOSE and current["risk"]["level"] == "none"
     assert [t["text"] for t in earlier[:1]] == [BURDEN] and earlier[1:] == [SESSION_START]
-    assert last == "action_crisis_support"
+    assert last == "utter_crisis_ask_direct"
     assert tracker_context(tracker(events, domain), CONFIG).raised
 
 
 def test_the_adapter_stops_at_a_session_start_and_at_a_restart(domain):
-    old = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_lines", "action_crisis_support")
+    old = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_first", "utter_crisis_ask_direct")
     fresh = start() + [user(DOSE, "ask_pain_medication")]
     assert tracker_context(tracker(old + fresh, domain), CONFIG).reason == "no_history"
     restarted = old + [Restarted()] + reply() + [user(DOSE, "ask_pain_medication")]
@@ -217,11 +219,12 @@ def test_the_adapter_sees_a_form_question_as_a_question(domain):
 def test_the_policy_predicts_the_crisis_lines_for_a_context_turn_and_nothing_without_context(domain):
     context = ExecutionContext(GraphSchema({}), node_name="safety_policy")
     policy = SafetyPolicy(SafetyPolicy.get_default_config(), None, None, context)
-    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_lines", "action_crisis_support")
+    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_first", "utter_crisis_ask_direct")
     events += [user(DOSE, "ask_pain_medication")]
     prediction = policy.predict_action_probabilities(tracker(events, domain), domain)
     assert prediction.max_confidence == 1.0 and prediction.is_no_user_prediction
-    assert domain.action_names_or_texts[prediction.probabilities.index(1.0)] == "utter_crisis_lines"
+    # the burden message started the crisis; the dose question is a later risk turn in it
+    assert domain.action_names_or_texts[prediction.probabilities.index(1.0)] == "utter_crisis_again"
 
     fresh = start() + [user(DOSE, "ask_pain_medication")]
     prediction = policy.predict_action_probabilities(tracker(fresh, domain), domain)
@@ -229,6 +232,6 @@ def test_the_policy_predicts_the_crisis_lines_for_a_context_turn_and_nothing_wit
 
 
 def test_context_can_be_switched_off(domain):
-    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_lines", "action_crisis_support")
+    events = start() + [user(BURDEN, "express_risk", "possible")] + reply("utter_crisis_first", "utter_crisis_ask_direct")
     events += [user(DOSE, "ask_pain_medication")]
     assert tracker_context(tracker(events, domain), {**CONFIG, "context_turns": 0}).reason == "off"

@@ -1,0 +1,128 @@
+"""The crisis conversation's reading of each message (bot/dialogue/crisis_flow.py), pure Python.
+
+The phrasings are general shapes (an act, means at hand, doubt, refusing to call), several
+wordings each, none copied from the blind dialogue set."""
+import pytest
+
+from bot.dialogue.crisis_flow import (ACTED, ACTIVE, ASK_DIRECT, IMMEDIATE, SAFE, Message, decide, raise_level,
+                                      state_from_actions)
+
+
+def kind(text, state=ACTIVE, last=ASK_DIRECT, intent="nlu_fallback", risk=None, **kw):
+    plan = decide(Message(text, intent, risk), state, last, **kw)
+    return plan.kind if plan else None
+
+
+@pytest.mark.parametrize("text,intent", [("yes", "affirm"), ("yeah", "affirm"), ("no i mean it", "deny"),
+                                         ("actually yes", "affirm"), ("i lied, i am", "nlu_fallback"),
+                                         ("im serious", "nlu_fallback"), ("yes i am", "affirm")])
+def test_confirmations_of_the_direct_question_are_not_retractions(text, intent):
+    assert kind(text, intent=intent) == "confirmed"
+
+
+@pytest.mark.parametrize("text", ["maybe", "kinda", "sort of", "i don't know", "idk", "dunno", "...", "not really"])
+def test_doubt_gets_a_gentle_follow_up_with_the_lines(text):
+    assert kind(text) == "unsure"
+
+
+@pytest.mark.parametrize("text,intent", [("no", "deny"), ("no, i'm ok", "deny"), ("nah im fine", "deny"),
+                                         ("i was just venting", "nlu_fallback")])
+def test_a_clear_no_is_respected(text, intent):
+    assert kind(text, intent=intent) == "safe"
+
+
+@pytest.mark.parametrize("text", ["i took some of them already", "i've taken all my tablets", "i overdosed",
+                                  "i cut myself earlier", "just swallowed a whole packet", "i did it already",
+                                  "i feel really drowsy", "there's blood everywhere"])
+def test_an_act_or_its_aftermath_in_a_crisis_is_the_most_urgent_branch(text):
+    assert kind(text) == "acted"
+
+
+@pytest.mark.parametrize("text", ["i didn't take anything", "i'm thinking about taking them", "should i take them"])
+def test_no_act_when_it_is_negated_or_only_thought_of(text):
+    assert kind(text) != "acted"
+
+
+def test_outside_a_crisis_a_medicine_mention_is_not_an_act():
+    assert kind("i took some ibuprofen for my back", state=None, last=None, intent="ask_pain_medication") is None
+    assert kind("i overdosed an hour ago", state=None, last=None, intent="express_risk", risk="high") == "acted"
+
+
+@pytest.mark.parametrize("text", ["i have the pills here", "the blade is next to me", "got a rope in my room",
+                                  "i've been saving my meds", "tonight", "i wrote a note for my mum",
+                                  "i'm not safe", "i gave away my cat", "i'm on the bridge"])
+def test_means_a_plan_or_not_being_safe_is_immediate_danger(text):
+    assert kind(text) == "immediate"
+
+
+@pytest.mark.parametrize("text", ["i can't call anyone", "i don't want to talk on the phone", "i'd rather text",
+                                  "no phone credit", "i won't go to the hospital"])
+def test_refusing_to_call_gets_texting_options(text):
+    assert kind(text, last="utter_crisis_confirmed") == "wont_call"
+    assert kind(text, state=IMMEDIATE, last="utter_crisis_immediate") == "wont_call"
+    plan = decide(Message(text, "nlu_fallback"), ACTED, "utter_crisis_acted")
+    assert plan.actions == ("utter_crisis_acted_wont_call",)  # the emergency ask stays
+
+
+@pytest.mark.parametrize("text", ["can you just talk to me", "stay with me", "are you still there",
+                                  "are you a real person"])
+def test_asking_for_company_gets_an_honest_warm_reply(text):
+    assert kind(text, last="utter_crisis_confirmed") == "talk"
+
+
+def test_grounding_goes_step_by_step():
+    assert decide(Message("grounding exercise"), ACTIVE, ASK_DIRECT).actions == ("utter_crisis_grounding_1",)
+    assert decide(Message("next"), ACTIVE, "utter_crisis_grounding_1").actions == ("utter_crisis_grounding_2",)
+    assert decide(Message("ok"), ACTIVE, "utter_crisis_grounding_3").actions == ("utter_crisis_grounding_done",)
+
+
+def test_a_topic_request_gets_one_check_and_a_safe_answer_gets_the_topic():
+    assert kind("tell me about posture", intent="ask_posture", last="utter_crisis_confirmed") == "check_topic"
+    plan = decide(Message("yes i'm safe", "affirm"), ACTIVE, "utter_crisis_check_topic", pending_topic="ask_posture",
+                  topic_answers={"ask_posture": (("utter_explain_posture", "utter_tip_posture"), False)})
+    assert plan.actions == ("utter_crisis_go_on", "utter_explain_posture", "utter_tip_posture") and plan.end_crisis
+    not_safe = decide(Message("not really", "deny"), ACTIVE, "utter_crisis_check_topic", pending_topic="ask_posture")
+    assert not_safe.kind == "immediate"
+
+
+def test_after_a_safe_answer_a_topic_is_simply_answered():
+    plan = decide(Message("how does posture matter", "ask_posture"), SAFE, "utter_crisis_safe")
+    assert plan.handover and plan.end_crisis and plan.actions == ()
+
+
+def test_later_risk_turns_get_the_compact_reply():
+    assert decide(Message("i just want to disappear", "express_risk", "high"), ACTIVE,
+                  "utter_crisis_confirmed").actions == ("utter_crisis_again",)
+
+
+def test_someone_else_at_risk_is_the_helper_branch():
+    for text in ("my friend took a bunch of pills", "my son says he wants to die", "my gf keeps talking about suicide"):
+        assert kind(text, state=None, last=None, intent="express_risk", risk="possible") == "helper"
+    assert kind("my mum says i should rest my back", state=None, last=None, intent="ask_exercise") is None
+
+
+def test_distress_without_risk_wording_gets_a_check_not_the_fallback():
+    assert kind("everything is pointless and i'm exhausted", state=None, last=None) == "distress"
+    assert kind("it's heavier than that", state="distress", last="utter_distress_check") == "first"
+    assert kind("mostly the pain and stress", state="distress", last="utter_distress_check") == "distress_ok"
+
+
+def test_coming_back_after_a_crisis_starts_with_a_kind_check():
+    assert kind("hi", state=None, last=None, intent="greet", first_of_session=True, carried=ACTIVE) == "welcome_back"
+    assert kind("hi", state=None, last=None, intent="greet", first_of_session=True, carried=SAFE) is None
+
+
+def test_the_state_read_from_the_replies():
+    assert state_from_actions(["utter_crisis_first", "utter_crisis_ask_direct"]) == ACTIVE
+    assert state_from_actions(["utter_crisis_first", "utter_crisis_immediate", "utter_crisis_talk"]) == IMMEDIATE
+    assert state_from_actions(["utter_crisis_acted", "utter_crisis_safe"]) == ACTED  # never lowered by a reply
+    assert state_from_actions(["utter_crisis_first", "utter_crisis_safe"]) == SAFE
+    assert state_from_actions(["utter_crisis_first", "utter_crisis_safe", "utter_tip_sleep"]) is None
+    assert state_from_actions(["utter_crisis_go_on"], carried=ACTIVE) is None
+    assert state_from_actions(["utter_tip_sleep"], carried=ACTIVE) == ACTIVE
+
+
+def test_levels_only_rise():
+    assert raise_level(None, "possible") == "possible"
+    assert raise_level("high", "possible") == "high"
+    assert raise_level("high", "acted") == "acted"
