@@ -14,7 +14,7 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, Event, Restarted, SessionStarted, SlotSet,
+from rasa.shared.core.events import (ActionExecuted, ActiveLoop, AllSlotsReset, Event, Restarted, SessionStarted, SlotSet,
                                      UserUttered)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -70,10 +70,11 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
     """Read back to the session's start. `carried` is the `crisis` slot as it stood before the
     first message in view: carried over by action_session_start, or, when the conversation
     window (bot/tracker_store.py) starts mid-session, set by the window's state prefix."""
-    view = SessionView()
+    # applied_events() starts after the latest session start or restart (and drops reverted turns)
+    view = SessionView(started=any(isinstance(e, (SessionStarted, Restarted)) for e in tracker.events))
     seen_user = False
     pending: List[str] = []  # actions after the latest user message so far
-    for event in tracker.events:
+    for event in tracker.applied_events():  # reverted turns (/back, the fallback giving up) do not count
         if isinstance(event, (SessionStarted, Restarted)) or (
                 isinstance(event, ActionExecuted) and event.action_name == ACTION_SESSION_START_NAME):
             view = SessionView(started=True)
@@ -81,6 +82,10 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
         elif isinstance(event, SlotSet) and event.key == "crisis":
             if not seen_user:
                 view.carried = event.value
+        elif isinstance(event, AllSlotsReset):
+            # Unknot never resets all slots; if something does, the crisis state goes with them,
+            # as it would through the conversation window (whose prefix carries slots only)
+            view.before, view.carried = [], None
         elif isinstance(event, UserUttered):
             if view.current is not None:
                 view.previous_intent = view.current.intent_name
@@ -96,6 +101,16 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
                 view.last_bot_action = event.action_name
     if view.current is not None:
         view.since_user = pending
+        # the same reading as the context rule's (raw events back to the previous user turn), which
+        # the conversation window is proven to keep
+        view.last_bot_action = context_inputs(tracker, 0)[2]
+        # "first message of the session" counts reverted messages too, as the window does
+        users = 0
+        for event in reversed(tracker.events):
+            if isinstance(event, (SessionStarted, Restarted)):
+                break
+            users += isinstance(event, UserUttered)
+        view.first_of_session = users <= 1
     return view
 
 

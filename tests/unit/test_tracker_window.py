@@ -39,7 +39,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from actions.guide import previous_bot_action
 from bot.dialogue.safety_context import DEFAULT_CONTEXT_TURNS
-from bot.dialogue.safety_policy import _turn, context_inputs
+from bot.dialogue.safety_policy import context_inputs, crisis_inputs
 from bot.settings import ROOT, SettingsError, window_turns
 from bot.tracker_store import applied_positions, window, window_parts
 
@@ -99,9 +99,10 @@ class Script:
                         SlotSet("guide", "explain"), SlotSet("guide_step", float(self.step)))
 
     def risk(self) -> "Script":
-        events = [user("express_risk", "i want to end it"), act("utter_crisis_lines"), bot("988"),
-                  act("action_crisis_support"), bot("are you safe?"), SlotSet("risk_flagged", True),
-                  SlotSet("risk_flags", [{"level": "high", "reasons": ["x"]}])]
+        # SafetyPolicy writes the slots with the first action of the turn
+        events = [user("express_risk", "i want to end it"), SlotSet("crisis", "active"), SlotSet("risk_flagged", True),
+                  SlotSet("risk_flags", [{"level": "high", "reasons": ["x"]}]), act("utter_crisis_first"), bot("988"),
+                  act("utter_crisis_ask_direct"), bot("are you thinking about ending your life?")]
         if self.form_slot is not None:
             events += [act("action_deactivate_loop"), ActiveLoop(None), SlotSet("requested_slot", None)]
             self.form_slot = None
@@ -184,7 +185,7 @@ class Script:
     def new_session(self) -> "Script":
         self.form_slot, self.fallback = None, 0
         self.turns.append([SlotSet("session_started_metadata", {"locale": "en-GB"}),
-                           *session_start({"risk_flagged": True, "region": "GB"})])
+                           *session_start({"risk_flagged": True, "region": "GB", "crisis": "active"})])
         return self
 
     def random_turn(self, rng: random.Random) -> "Script":
@@ -214,7 +215,7 @@ def visible(tracker: DialogueStateTracker, domain: Domain) -> Dict[str, object]:
         "followup": tracker.followup_action,
         "latest_message": (latest.text, latest.intent_name) if latest else None,
         "last_user": repr(tracker.get_last_event_for(UserUttered)),
-        "safety_turn": _turn(tracker),
+        "safety_turn": crisis_inputs(tracker),
         "safety_context": context_inputs(tracker, DEFAULT_CONTEXT_TURNS),
         "guide_previous": previous_bot_action(_SdkTracker(tracker)),
         "fallback_intents": _last_n_intent_names(tracker, 3),
