@@ -13,6 +13,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
+from bot.safety.resources import shows_crisis_lines
 from tests.browser.conftest import REPLY_TIMEOUT_MS, screenshot_path, stored_session
 
 pytestmark = pytest.mark.slow
@@ -46,6 +47,60 @@ def next_button(page):
 
 def user_messages(page):
     return page.locator(".unknot-msg--user .unknot-bubble").all_inner_texts()
+
+
+PHONE = {"width": 360, "height": 640}
+# How long the log must stay unchanged before a reply counts as complete.
+SETTLE_S = 1.5
+
+
+def bot_messages(page):
+    return page.locator(".unknot-msg--bot")
+
+
+def reply_to(page, send):
+    """Do `send` (type a message, click a quick reply) and return the reply's first bot
+    message once the whole reply is in: the typing indicator hidden and no new
+    message for SETTLE_S seconds."""
+    before = bot_messages(page).count()
+    send()
+    first = bot_messages(page).nth(before)
+    expect(first).to_be_attached(timeout=REPLY_TIMEOUT_MS)
+    typing = page.get_by_text("Unknot is typing")
+    count = -1
+    for _ in range(40):  # a bound, not a time limit: each round waits for the reply to settle
+        expect(typing).to_be_hidden(timeout=REPLY_TIMEOUT_MS)
+        if bot_messages(page).count() == count:
+            break
+        count = bot_messages(page).count()
+        time.sleep(SETTLE_S)
+    else:
+        pytest.fail("the reply never stopped growing")
+    return first
+
+
+def taller_than_the_log(page, first):
+    """Whether the reply that starts at `first` is taller than the log's visible area
+    (then scrolling to its end would hide its start)."""
+    view = page.get_by_role("log", name="Conversation with Unknot").bounding_box()
+    start, end = first.bounding_box(), bot_messages(page).last.bounding_box()
+    return end["y"] + end["height"] - start["y"] > view["height"]
+
+
+def assert_reply_lands_on_its_start(page, first):
+    """A reply taller than the log shows its first message from the top of the log;
+    one that fits is shown to its end, as before, all of it in view."""
+    log = page.get_by_role("log", name="Conversation with Unknot")
+    view = log.bounding_box()
+    padding = log.evaluate("el => parseFloat(getComputedStyle(el).paddingTop)")
+    start = first.bounding_box()
+    if taller_than_the_log(page, first):
+        assert view["y"] - 1 <= start["y"] <= view["y"] + padding + 2, (start, view)
+        if start["height"] <= view["height"] - padding:
+            assert start["y"] + start["height"] <= view["y"] + view["height"] + 1, (start, view)
+    else:
+        assert log.evaluate("el => el.scrollHeight - el.clientHeight - el.scrollTop") <= 1
+        assert start["y"] >= view["y"] - 1, (start, view)
 
 
 def test_conversation_quick_reply_history_after_reload_and_reopen(new_context, web_url, errors):
@@ -237,6 +292,76 @@ def test_works_at_320px_with_reduced_motion(new_context, web_url, errors):
     assert page.evaluate(
         "getComputedStyle(document.querySelector('.unknot-dots span')).animationName") == "none"
     page.screenshot(path=str(screenshot_path("widget-320px.png")))
+    assert errors.errors == []
+
+
+def test_a_crisis_reply_on_a_phone_lands_on_its_lines_and_keeps_them_in_a_bar(new_context, web_url, errors):
+    page = new_context(locale="en-GB", viewport=PHONE).new_page()
+    errors.watch(page)
+    log = open_widget(page, web_url)
+    crisis_bar = page.get_by_role("region", name="Crisis lines")
+    expect(crisis_bar).to_be_hidden()
+
+    first = reply_to(page, lambda: say(page, "i want to end my life"))
+    # the first message of the reply is the one with the crisis lines (numbers, not wording)
+    assert shows_crisis_lines({"text": first.inner_text()}), first.inner_text()
+    # (today's crisis reply is taller than a phone's log; its wording is not pinned here, so a
+    # shorter one that fits must be in view to its end instead: the benign test pins the landing)
+    assert_reply_lands_on_its_start(page, first)
+    page.screenshot(path=str(screenshot_path("widget-crisis-reply-360px.png")))
+
+    # the bar: visible, below the log (not over it), the UK lines first, with the emergency line
+    expect(crisis_bar).to_be_visible()
+    links = crisis_bar.get_by_role("link")
+    expect(links.first).to_have_accessible_name("Call Samaritans 116 123")
+    expect(links.first).to_have_attribute("href", "tel:116123")
+    expect(crisis_bar.get_by_role("link", name="Text Shout 85258")).to_have_attribute(
+        "href", re.compile(r"^sms:85258"))
+    expect(crisis_bar.get_by_role("link", name=re.compile(r"^Call .*999$"))).to_have_attribute("href", "tel:999")
+    bar, view = crisis_bar.bounding_box(), log.bounding_box()
+    assert bar["y"] >= view["y"] + view["height"] - 1
+
+    # at 320 px it stays one slim row and the page does not scroll sideways
+    page.set_viewport_size({"width": 320, "height": 640})
+    bar, view = crisis_bar.bounding_box(), log.bounding_box()
+    assert bar["height"] <= 64 and bar["height"] * 4 < view["height"], (bar, view)
+    assert bar["x"] >= 0 and bar["x"] + bar["width"] <= 320
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    first_link = links.first.bounding_box()
+    assert first_link["x"] >= 0 and first_link["x"] + first_link["width"] <= 320
+    page.screenshot(path=str(screenshot_path("widget-crisis-bar-320px.png")))
+
+    # it stays for the conversation: back after a reload, and "Hide" is remembered too
+    page.reload()
+    expect(crisis_bar).to_be_visible()
+    expect(crisis_bar.get_by_role("link").first).to_have_attribute("href", "tel:116123")
+    crisis_bar.get_by_role("button", name="Hide crisis lines").click()
+    expect(crisis_bar).to_be_hidden()
+    expect(page.get_by_role("textbox", name="Message to Unknot")).to_be_focused()
+    page.reload()
+    expect(page.get_by_role("log", name="Conversation with Unknot")).to_contain_text("116 123")
+    expect(crisis_bar).to_be_hidden()
+    assert errors.errors == []
+
+
+def test_a_long_benign_reply_lands_on_its_first_message_and_brings_no_crisis_bar(new_context, web_url, errors):
+    page = new_context(viewport=PHONE).new_page()
+    errors.watch(page)
+    log = open_widget(page, web_url)
+    # the welcome names emergency numbers but has no tap-to-call link: no bar
+    expect(page.locator(".unknot-crisis-bar")).to_be_hidden()
+
+    first = reply_to(page, lambda: say(page, "can stress cause back pain?"))
+    expect(first).to_contain_text("stress")
+    assert taller_than_the_log(page, first)  # so this is a test of landing on its start
+    assert_reply_lands_on_its_start(page, first)
+    page.screenshot(path=str(screenshot_path("widget-long-reply-360px.png")))
+    # the next step of the walkthrough (a quick reply, a reply that fits) is shown to its end
+    first = reply_to(page, lambda: next_button(page).click())
+    expect(first).to_contain_text(SECOND_STEP)
+    assert_reply_lands_on_its_start(page, first)
+    expect(log).not_to_contain_text("116 123")
+    expect(page.locator(".unknot-crisis-bar")).to_be_hidden()
     assert errors.errors == []
 
 

@@ -47,3 +47,40 @@ export function renderLines(list, region, doc = document) {
     list.appendChild(li);
   }
 }
+
+// The slim crisis bar under the conversation: only lines a tap can dial or text
+// (tel:/sms:), in the order crisis_lines.yml gives them, the emergency line
+// included. Each link's visible text is its whole accessible name ("Call
+// Samaritans 116 123"), so what people see is what a screen reader or voice
+// control calls it.
+export function barLinks(region) {
+  const links = [];
+  for (const line of (region && region.lines) || []) {
+    const href = typeof line.href === "string" ? line.href : "";
+    const verb = /^tel:/i.test(href) ? "Call" : (/^sms:/i.test(href) ? "Text" : null);
+    if (!verb) continue;
+    const name = String(line.name || "");
+    // The config says what to do in words (resources.line_action: "call 116 123",
+    // "text SHOUT to 85258"); the number as people write it is the end of that.
+    const said = /^(?:call|text)\s+(?:\S+\s+to\s+)?(.+)$/i.exec(String(line.text || ""));
+    const number = said ? said[1].trim() : href.replace(/^(?:tel|sms):/i, "").split("?")[0];
+    // "988 Suicide & Crisis Lifeline" already says its number; don't say it twice.
+    const label = number && !name.includes(number) ? `${verb} ${name} ${number}` : `${verb} ${name}`;
+    links.push({ href, label, emergency: Boolean(line.emergency) });
+  }
+  return links;
+}
+
+export function renderBar(list, region, doc = document) {
+  list.textContent = "";
+  for (const link of barLinks(region)) {
+    const a = safeLink(link.href, doc);
+    if (!a) continue;
+    a.textContent = link.label;
+    if (link.emergency) a.className = "unknot-crisis-bar-emergency";
+    const li = doc.createElement("li");
+    li.appendChild(a);
+    list.appendChild(li);
+  }
+  return list.children.length;
+}

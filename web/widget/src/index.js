@@ -7,7 +7,7 @@
 // script is needed, so pages with a strict Content-Security-Policy can host it.
 import "./widget.css";
 import { Connection } from "./connection.js";
-import { pickRegion, renderLines } from "./crisis.js";
+import { pickRegion, renderBar, renderLines } from "./crisis.js";
 import { renderMarkdown } from "./markdown.js";
 
 const CONFIG_ID = "unknot-widget-config";
@@ -89,6 +89,9 @@ class Widget {
     this.stateKey = `unknot-widget-open:${this.config.serverUrl}`;
     this.hasMessages = false;
     this.greeted = false;
+    // The first bot message of the reply now arriving (see landReply), or null
+    // before the next reply's first message.
+    this.replyStart = null;
     this.build();
     this.connection = new Connection({
       serverUrl: this.config.serverUrl,
@@ -101,6 +104,16 @@ class Widget {
       onTyping: (typing) => this.showTyping(typing),
       onDelivery: (item, state) => this.showDelivery(item, state),
     });
+    // The crisis bar's flag sits next to the session token, in the same storage
+    // (localStorage, or memory when that is blocked), under a key of its own:
+    // "unknot-widget:..." keys are the session's. It names the conversation it
+    // belongs to, so a reload brings the bar back at once (even offline) and a new
+    // conversation starts without it.
+    this.crisisBarKey = `unknot-crisis-bar:${this.config.serverUrl}${this.config.socketPath}`;
+    const barState = this.savedCrisisBar();
+    if (barState && barState.sessionId === this.connection.saved().sessionId && !barState.hidden) {
+      this.showCrisisBar(true);
+    }
     window.addEventListener("beforeunload", (event) => {
       if (this.connection.pending() > 0) {
         event.preventDefault();
@@ -187,6 +200,16 @@ class Widget {
       id: "unknot-input", className: "unknot-input", rows: "2", maxlength: "2000", autocomplete: "off",
       placeholder: "Type your message",
     });
+    // The slim crisis bar: shown once a bot message has carried a tel:/sms: link,
+    // outside the scrolling log so it stays in view while the conversation moves.
+    this.crisisBarList = el("ul", { className: "unknot-crisis-bar-links" });
+    this.crisisBarHide = el("button", {
+      type: "button", className: "unknot-crisis-bar-hide", "aria-label": "Hide crisis lines", text: "Hide",
+    });
+    this.crisisBar = el("section", {
+      className: "unknot-crisis-bar", "aria-label": "Crisis lines", hidden: true,
+    }, [this.crisisBarList, this.crisisBarHide]);
+    renderBar(this.crisisBarList, regions[this.region], document);
     this.sendButton = el("button", { type: "submit", className: "unknot-send", text: "Send" });
     this.form = el("form", { className: "unknot-form" }, [
       el("label", { for: "unknot-input", className: "unknot-visually-hidden", text: `Message to ${c.title}` }),
@@ -196,7 +219,7 @@ class Widget {
 
     this.panel = el("section", {
       id: "unknot-panel", className: "unknot-panel", "aria-labelledby": "unknot-title", hidden: true,
-    }, [header, this.crisis, this.status, this.log, this.typing, this.form]);
+    }, [header, this.crisis, this.status, this.log, this.typing, this.crisisBar, this.form]);
 
     this.root.appendChild(this.panel);
     this.root.appendChild(this.launcherBar);
@@ -211,6 +234,17 @@ class Widget {
     this.regionSelect.addEventListener("change", () => {
       this.region = this.regionSelect.value;
       renderLines(this.crisisList, regions[this.region], document);
+      // someone who picked their region in "Get help now" gets its lines in the bar too
+      renderBar(this.crisisBarList, regions[this.region], document);
+      this.markCrisisBarOverflow();
+    });
+    // The fade that says "more lines this way" goes once the row is scrolled to its end.
+    this.crisisBarList.addEventListener("scroll", () => this.markCrisisBarOverflow(), { passive: true });
+    window.addEventListener("resize", () => this.markCrisisBarOverflow());
+    this.crisisBarHide.addEventListener("click", () => {
+      this.showCrisisBar(false);
+      // the focused button has gone: carry on where people type
+      this.input.focus();
     });
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -239,6 +273,7 @@ class Widget {
     try { window.sessionStorage.setItem(this.stateKey, "open"); } catch (e) { /* ignore */ }
     this.connection.start();
     this.maybeGreet();
+    this.markCrisisBarOverflow();  // a bar restored while closed had no width to measure
     if (focus) this.input.focus();
   }
 
@@ -263,6 +298,13 @@ class Widget {
       this.addNotice("A new conversation has started (the earlier one could not be resumed).");
       this.hasMessages = false;
       this.greeted = false;
+      this.replyStart = null;  // its welcome is a reply of its own
+    }
+    // The bar belongs to one conversation: drop it when this is another one.
+    const barState = this.savedCrisisBar();
+    if (barState && barState.sessionId !== session.sessionId) {
+      this.forgetCrisisBar();
+      this.showCrisisBar(false, { save: false });
     }
     if (session.firstTime && session.history && session.history.length) {
       this.log.setAttribute("aria-busy", "true");
@@ -270,9 +312,14 @@ class Widget {
       items.forEach((m, i) => {
         const when = m.time ? new Date(m.time) : null;
         if (m.from === "user") this.addUserMessage(m.text, when);
-        else this.addBotMessage({ text: m.text, quick_replies: i === items.length - 1 ? m.quick_replies : null }, when);
+        else {
+          this.addBotMessage({ text: m.text, quick_replies: i === items.length - 1 ? m.quick_replies : null }, when,
+            { replay: true });
+        }
       });
       this.log.removeAttribute("aria-busy");
+      // history after a reload opens at its end, as it always has
+      this.replyStart = null;
       this.scrollToEnd();
     }
     this.maybeGreet();
@@ -295,6 +342,8 @@ class Widget {
 
   send(message, shownAs) {
     this.clearQuickReplies();
+    // Whatever the bot says next is the reply to this message.
+    this.replyStart = null;
     const item = this.connection.send(message, { title: shownAs });
     const node = this.addUserMessage(shownAs, new Date());
     this.attachDelivery(item, node);
@@ -317,7 +366,7 @@ class Widget {
     return li;
   }
 
-  addBotMessage(message, when) {
+  addBotMessage(message, when, { replay = false } = {}) {
     if (!message || typeof message !== "object") return;
     this.hasMessages = true;
     const bubble = el("div", { className: "unknot-bubble" });
@@ -344,7 +393,14 @@ class Widget {
       li.appendChild(group);
     }
     this.log.appendChild(li);
-    this.scrollToEnd();
+    if (replay) return;  // onSession scrolls once the whole history is in
+    // A crisis reply carries tap-to-call/text links; from then on the lines stay
+    // in the bar for this conversation (shown again by a later crisis reply even
+    // if hidden in between). The bar goes in before the scroll below, because it
+    // takes height from the log.
+    if (bubble.querySelector('a[href^="tel:" i], a[href^="sms:" i]')) this.showCrisisBar(true);
+    if (!this.replyStart) this.replyStart = li;
+    this.landReply();
   }
 
   addNotice(text) {
@@ -358,6 +414,24 @@ class Widget {
 
   scrollToEnd() {
     this.log.scrollTop = this.log.scrollHeight;
+  }
+
+  // Land on the start of the reply. A reply of several messages (the crisis reply,
+  // the welcome, the coping tips) can be taller than the log, and on a phone
+  // scrolling to the end would push its first message (the one with the crisis
+  // numbers) off the top. So scroll to the end only as far as the reply's first
+  // message reaching the top of the log; the rest is read by scrolling down.
+  landReply() {
+    const log = this.log;
+    const start = this.replyStart;
+    if (!start || !start.isConnected) {
+      this.scrollToEnd();
+      return;
+    }
+    const padding = parseFloat(window.getComputedStyle(log).paddingTop) || 0;
+    const startTop = start.getBoundingClientRect().top - log.getBoundingClientRect().top + log.scrollTop - padding;
+    const end = log.scrollHeight - log.clientHeight;
+    log.scrollTop = Math.max(0, Math.min(startTop, end));
   }
 
   // ------------------------------------------------------------ states
@@ -381,6 +455,41 @@ class Widget {
     label.dataset.state = state;
     if (state === "sent") this.deliveryNodes.delete(item.clientId);
     if (state === "waiting" || state === "failed") this.status.textContent = label.textContent;
+  }
+
+  // ------------------------------------------------------------ crisis bar
+  savedCrisisBar() {
+    try {
+      return JSON.parse(this.connection.store.getItem(this.crisisBarKey) || "null");
+    } catch (e) {
+      return null;
+    }
+  }
+
+  forgetCrisisBar() {
+    try { this.connection.store.removeItem(this.crisisBarKey); } catch (e) { /* ignore */ }
+  }
+
+  showCrisisBar(show, { save = true } = {}) {
+    // A region without a tap-to-call/text line (only web pages) has nothing for the bar.
+    const visible = show && this.crisisBarList.children.length > 0;
+    // Keep the reader's place: the bar takes its height from the bottom of the
+    // log, so a log scrolled to its end would otherwise hide its last lines.
+    const atEnd = this.log.scrollHeight - this.log.clientHeight - this.log.scrollTop < 2;
+    this.crisisBar.hidden = !visible;
+    if (atEnd) this.scrollToEnd();
+    this.markCrisisBarOverflow();
+    // before the session is confirmed (a reload while offline) the bar is the stored conversation's
+    const sessionId = this.connection && (this.connection.sessionId || this.connection.saved().sessionId);
+    if (!save || !sessionId) return;
+    try {
+      this.connection.store.setItem(this.crisisBarKey, JSON.stringify({ sessionId, hidden: !show }));
+    } catch (e) { /* ignore: the bar just won't survive a reload */ }
+  }
+
+  markCrisisBarOverflow() {
+    const row = this.crisisBarList;
+    row.toggleAttribute("data-more", !this.crisisBar.hidden && row.scrollLeft + row.clientWidth < row.scrollWidth - 1);
   }
 
   showTyping(typing) {
