@@ -4,8 +4,8 @@ tests/integration/conftest.py."""
 from pathlib import Path
 
 import pytest
-import yaml
 
+from bot.safety.crisis_domain import training_domain_dict
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.integration.conftest import Chat, start_test_stack, train_test_model
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.fixture(scope="session")
 def domain():
-    return yaml.safe_load((ROOT / "domain.yml").read_text())
+    return training_domain_dict()  # domain.yml + the crisis replies rendered from crisis_lines.yml
 
 
 @pytest.fixture(scope="session")

@@ -162,6 +162,13 @@ def _variation(reply: Mapping[str, Any], region: resources.RegionLines) -> Dict[
     return out
 
 
+def training_domain_dict(domain_file: Path = ROOT / "domain.yml") -> Dict[str, Any]:
+    """domain.yml as a dict with the rendered crisis replies added (what training sees)."""
+    domain = yaml.safe_load(domain_file.read_text(encoding="utf-8"))
+    domain["responses"] = {**domain.get("responses", {}), **render()["responses"]}
+    return domain
+
+
 def write_training_domain(target: Path = TRAINING_DOMAIN, domain_file: Path = ROOT / "domain.yml") -> Path:
     """var/domain/: domain.yml (a link) + crisis.yml (rendered). Returns the directory."""
     target.mkdir(parents=True, exist_ok=True)

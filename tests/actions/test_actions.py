@@ -6,7 +6,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.coping import ActionCopingTips, ValidateCopingForm
 from actions.guide import ActionGuide, previous_bot_action
-from actions.safety import ActionCrisisSupport, ActionRegionalLines
+from actions.safety import ActionRegionalLines
 from actions.support import ActionDefaultAskAffirmation, ActionRequestHuman
 from tests.actions.conftest import load_tracker
 
@@ -67,40 +67,6 @@ def test_form_validation_re_asks_kindly(dispatcher, domain, slot, value):
     assert validate(value, dispatcher, load_tracker("coping_form_done"), domain) == {slot: None}
     assert responses(dispatcher) == [f"utter_invalid_{slot}"]
     assert f"utter_invalid_{slot}" in domain["responses"]
-
-
-def test_crisis_support_gives_regional_lines_a_question_and_flags_the_turn(dispatcher, domain):
-    events = run(ActionCrisisSupport(), dispatcher, load_tracker("risk_en_gb"), domain)
-    texts = " ".join(m.get("text") or "" for m in dispatcher.messages)
-    assert "116 123" in texts and "Samaritans" in texts
-    sent = responses(dispatcher)
-    assert "utter_crisis_grounding" in sent and "utter_crisis_safety_plan" in sent
-    assert sent[-1] == "utter_crisis_ask_direct"
-    slots = {e["name"]: e["value"] for e in events}
-    assert slots["region"] == "GB" and slots["risk_flagged"] is True and slots["risk_level"] == "high"
-    flag = slots["risk_flags"][-1]
-    assert flag["level"] == "high" and flag["reasons"] == ["passive_ideation"] and flag["time"]
-    assert "text" not in flag  # no message text in the flag staff see in lists
-
-
-def test_crisis_support_marks_a_turn_the_policy_raised_because_of_context(dispatcher, domain):
-    tracker = load_tracker("risk_en_gb")
-    tracker.latest_message = {"text": "how many of my pills can i take at once", "entities": [],
-                              "intent": {"name": "ask_pain_medication", "confidence": 0.9},
-                              "risk": {"level": "none", "reasons": [], "cues": ["dose_or_quantity_question"]}}
-    events = run(ActionCrisisSupport(), dispatcher, tracker, domain)
-    flag = {e["name"]: e["value"] for e in events}["risk_flags"][-1]
-    assert flag["reasons"] == ["context"] and flag["level"] == "possible"
-    assert flag["intent"] == "ask_pain_medication" and "text" not in flag
-    assert responses(dispatcher)[-1] == "utter_crisis_ask_possible"
-
-
-def test_a_crisis_request_with_no_detector_finding_is_not_marked_context(dispatcher, domain):
-    tracker = load_tracker("risk_en_gb")
-    tracker.latest_message = {"text": "crisis", "entities": [], "intent": {"name": "request_crisis_resources"},
-                              "risk": {"level": "none", "reasons": []}}
-    events = run(ActionCrisisSupport(), dispatcher, tracker, domain)
-    assert {e["name"]: e["value"] for e in events}["risk_flags"][-1]["reasons"] == ["intent:request_crisis_resources"]
 
 
 def said(text: str, channel: str = "rest"):

@@ -156,6 +156,7 @@ def test_format_lines_text_us():
     assert text.splitlines() == [
         "- **988 Suicide & Crisis Lifeline**: call or text 988 (24/7)",
         "- **Crisis Text Line**: text HOME to 741741 (24/7)",
+        "- **Emergency services**: call 911 if you are in immediate danger",
     ]
 
 
@@ -182,11 +183,13 @@ regions:
   GB:
     name: United Kingdom
     lines:
-      - {name: Samaritans, kind: call, number: "116123", display: "116 123"}
+      - {name: Samaritans, kind: call, number: "116123", display: "116 123", source: "https://example.org",
+         checked: unverified}
   INTL:
     name: International
     lines:
-      - {name: Local emergency services, kind: call, display: local number, emergency: true}
+      - {name: Local emergency services, kind: call, display: local number, emergency: true,
+         source: "https://example.org", checked: 2026-12-01}
 """
 
 
@@ -206,14 +209,16 @@ def test_valid_custom_file(tmp_path):
     (VALID.replace("regions:", "regionz:"), "unknown key"),
     (VALID.replace("name: United Kingdom", "name: United Kingdom\n    colour: red"),
      "unknown key"),
-    (VALID.replace('display: "116 123"}', 'display: "116 123", fax: "1"}'), "unknown key"),
+    (VALID.replace('display: "116 123",', 'display: "116 123", fax: "1",'), "unknown key"),
     (VALID.replace('number: "116123"', 'number: "116 123"'), "digits only"),
     (VALID.replace('number: "116123"', 'number: "+44116123"'), "digits only"),
     (VALID.replace('number: "116123"', "number: 116123"), "quotes"),
     (VALID.replace('number: "116123", ', ""), "needs a 'number'"),
     (VALID.replace("kind: call, number", "kind: fax, number"), "kind must be"),
-    (VALID.replace('display: "116 123"}', 'display: "116 123", keyword: HOME}'),
+    (VALID.replace('display: "116 123",', 'display: "116 123", keyword: HOME,'),
      "only for text"),
+    (VALID.replace(', source: "https://example.org",\n         checked: unverified}', "}"), "'source'"),
+    (VALID.replace("checked: unverified", "checked: last week"), "'checked'"),
     ("""
 regions:
   GB:
@@ -279,6 +284,7 @@ def test_the_judge_follows_the_crisis_lines_file(tmp_path):
 
     custom = tmp_path / "lines.yml"
     custom.write_text("regions:\n  INTL:\n    name: Anywhere\n    lines:\n"
-                      "      - {name: Test Line, kind: call, number: '5550123', display: '555 0123'}\n")
+                      "      - {name: Test Line, kind: call, number: '5550123', display: '555 0123',"
+                      " source: 'https://example.org', checked: unverified}\n")
     assert shows_crisis_lines({"text": "call 555 0123"}, path=custom)
     assert not shows_crisis_lines({"text": "call 116 123"}, path=custom)
