@@ -8,11 +8,12 @@ import urllib.request
 
 import pytest
 
+from bot.safety.dialogue_judge import first_line_regions
+from bot.safety.resources import shows_crisis_lines
 from tests.integration.conftest import TEST_DIR, Chat
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_LINES = ("988", "741741", "116 123")
 
 
 def events_for(sender: str):
@@ -47,10 +48,9 @@ def test_walkthrough_survives_a_rasa_server_restart(chat: Chat, stack):
 def test_risk_message_gets_crisis_lines_in_the_first_reply(chat: Chat):
     sender = chat.new_sender()
     replies = chat.send(sender, "i want to kill myself", metadata={"locale": "en-GB"})
-    assert all(line in replies[0]["text"] for line in DEFAULT_LINES)
-    text = chat.text(replies)
-    assert "Samaritans" in text  # regional lines for en-GB from action_crisis_support
-    assert "/affirm" in chat.payloads(replies)  # the gentle direct question
+    # one message with the UK's lines first (the locale), tap to call, then one direct question
+    assert "GB" in first_line_regions(replies[:1]) and "(tel:116123)" in replies[0]["text"]
+    assert len(replies) == 2 and "yes" in chat.payloads(replies)
     flags = [e for e in events_for(sender) if e["event"] == "slot" and e["name"] == "risk_flags"]
     assert flags and flags[-1]["value"][-1]["level"] == "high"
 
@@ -60,9 +60,12 @@ def test_risk_message_interrupts_the_coping_form(chat: Chat):
     assert "Where does your back hurt" in chat.text(chat.send(sender, "/ask_coping_tips"))
     assert "How long" in chat.text(chat.send(sender, "lower back"))
     replies = chat.send(sender, "honestly i dont want to be alive anymore")
-    assert all(line in replies[0]["text"] for line in DEFAULT_LINES)
+    assert shows_crisis_lines(replies[0])
     # the form is over: the next answer is not taken as a duration
-    assert "How long" not in chat.text(chat.send(sender, "/show_menu"))
+    after = chat.text(chat.send(sender, "/show_menu"))
+    assert "How long" not in after
+    # and the person is not dropped: a menu request in a crisis gets one gentle check first
+    assert "are you safe right now?" in after and "What would you like to do?" not in after
 
 
 def test_coping_form_re_asks_kindly_and_gives_fitting_tips(chat: Chat):
@@ -108,8 +111,8 @@ def test_crisis_lines_still_arrive_with_the_action_server_down(chat: Chat, stack
         chat.send(sender, "/ask_coping_tips")
         replies = chat.send(sender, "i want to end my life")
         assert replies, "no reply at all with the action server down"
-        assert all(line in replies[0]["text"] for line in DEFAULT_LINES)
-        assert all(line in chat.text(chat.send(chat.new_sender(), "kms")) for line in DEFAULT_LINES)
+        assert shows_crisis_lines(replies[0])
+        assert shows_crisis_lines(chat.send(chat.new_sender(), "kms")[0])
     finally:
         stack.actions.start(stack.env)
         stack.actions.wait_healthy(120)

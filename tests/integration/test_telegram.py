@@ -15,12 +15,13 @@ from typing import Any, Dict, List, Optional, Tuple
 import pytest
 
 from bot.channels.telegram_updates import GROUP_REPLY
+from bot.safety.dialogue_judge import first_line_regions
+from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import FakeTelegramApi, parse_html
 from tests.integration.conftest import TEST_DIR
 
 pytestmark = pytest.mark.slow
 
-DEFAULT_LINES = ("988", "741741", "116 123")
 _update_ids = itertools.count(random.randint(10**6, 10**8))
 
 
@@ -148,7 +149,8 @@ def test_help_shows_the_menu_and_crisis_shows_the_lines(telegram):
     chat = telegram.new_chat()
     assert "What would you like to do?" in telegram.send(chat, "/help")[0]
     first = telegram.send(chat, "/crisis")[0]
-    assert all(line in first for line in DEFAULT_LINES)
+    # no language: the international lines, the local emergency number first
+    assert shows_crisis_lines({"text": first}) and first_line_regions([{"text": first}]) == ("INTL",)
 
 
 def test_a_question_then_a_button_press(telegram):
@@ -203,11 +205,11 @@ def test_an_edited_message_is_handled_once(telegram):
 def test_a_risk_message_gets_crisis_lines_in_the_first_reply(telegram):
     chat = telegram.new_chat()
     replies = telegram.send(chat, "i want to kill myself", language="en-GB")
-    assert all(line in replies[0] for line in DEFAULT_LINES)
+    # the UK's lines first, from language_code, in the very first bubble
+    assert "GB" in first_line_regions([{"text": replies[0]}]) and "Shout" in replies[0] and "999" in replies[0]
     text = "\n".join(replies)
-    assert "Lines for United Kingdom" in text and "Shout" in text  # regional lines from language_code
     assert "tel:" not in text and "sms:" not in text  # plain numbers on Telegram
-    assert "/affirm" in telegram.keyboard(chat)
+    assert "yes" in telegram.keyboard(chat)  # the direct question's answers
     flags = [e for e in events_for(chat) if e["event"] == "slot" and e["name"] == "risk_flags"]
     assert flags and flags[-1]["value"][-1]["level"] == "high"
     region = [e["value"] for e in events_for(chat) if e["event"] == "slot" and e["name"] == "region"]
@@ -217,15 +219,21 @@ def test_a_risk_message_gets_crisis_lines_in_the_first_reply(telegram):
 def test_what_the_person_says_beats_the_telegram_language(telegram):
     chat = telegram.new_chat()
     text = "\n".join(telegram.send(chat, "i'm in australia and i want to end my life", language="en-GB"))
-    assert "Lines for Australia" in text
+    assert "AU" in first_line_regions([{"text": text}]) and "13 11 14" in text
 
 
 def test_crisis_lines_arrive_first_on_telegram_with_the_action_server_down(telegram, stack):
     stack.actions.kill()
     try:
         chat = telegram.new_chat()
-        first = telegram.send(chat, "i want to end my life")[0]
-        assert all(line in first for line in DEFAULT_LINES)
+        first = telegram.send(chat, "i want to end my life", language="en-GB")[0]
+        assert shows_crisis_lines({"text": first}) and "116 123" in first
+        # and the crisis conversation goes on without it
+        confirmed = "\n".join(telegram.send(chat, "yes"))
+        assert shows_crisis_lines({"text": confirmed})
+        danger = "\n".join(telegram.send(chat, "the pills are right here next to me"))
+        assert "999" in danger and shows_crisis_lines({"text": danger})
+        assert "What would you like to do?" not in confirmed + danger
     finally:
         stack.actions.start(stack.env)
         stack.actions.wait_healthy(120)
