@@ -47,7 +47,7 @@ _ACTION_STATE: Dict[str, Optional[str]] = {
     "utter_crisis_go_on": None,
     "utter_distress_check": DISTRESS, "utter_distress_listen": DISTRESS, "utter_distress_ok": None,
 }
-_ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "utter_crisis_unsure",
+_ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "utter_crisis_unsure", "utter_crisis_lines_again",
                    "utter_crisis_again", "utter_crisis_listen", "utter_crisis_talk", "utter_crisis_text_options",
                    "utter_crisis_check_topic", "utter_crisis_welcome_back", "utter_crisis_safety_plan",
                    "utter_crisis_helped") + GROUNDING
@@ -323,13 +323,18 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="not_safe")
         if answer == "doubt":
             return Plan("unsure", ("utter_crisis_unsure",))
-    if message.own_risk or message.intent == "request_crisis_resources":
+    if message.intent in ("request_crisis_resources", "inform_region") and not message.own_risk:
+        # asked for the lines again ("crisis", the button) or said where they are ("i'm in australia",
+        # SafetyPolicy sets the region): that place's lines, no question pressed on them
+        return Plan("lines_again", ("utter_crisis_lines_again",))
+    if message.own_risk:
         if state == IMMEDIATE:
-            return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high", reason="risk")
+            return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high",
+                        reason=_reason_of(message))
         if state == SAFE:
             return Plan("again", ("utter_crisis_again", _question_for(message.risk_level)),
-                        level=_level_of(message), reason="risk")
-        return Plan("again", ("utter_crisis_again",), level=_level_of(message), reason="risk")
+                        level=_level_of(message), reason=_reason_of(message))
+        return Plan("again", ("utter_crisis_again",), level=_level_of(message), reason=_reason_of(message))
     if _SAFE.search(norm) and state != SAFE:
         return Plan("safe", ("utter_crisis_safe",))
     if _is_topic(message):
@@ -345,8 +350,18 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
     return Plan("listen", ("utter_crisis_listen",))
 
 
+def _reason_of(message: Message) -> str:
+    """"context" when only the turns before made it a risk turn (safety_context), else "risk"."""
+    own = message.risk_level in ("possible", "high") or message.intent == "express_risk"
+    return "context" if message.context_risk and not own else "risk"
+
+
 def _level_of(message: Message) -> str:
-    return "high" if message.risk_level == "high" or message.intent == "express_risk" else "possible"
+    """RiskGuard's level when it has one; a risk intent without a detector or score finding
+    (the classifier alone, or a test story without parse data) counts as high."""
+    if message.risk_level in ("possible", "high"):
+        return message.risk_level
+    return "high" if message.intent == "express_risk" else "possible"
 
 
 def _is_topic(message: Message) -> bool:
@@ -355,6 +370,8 @@ def _is_topic(message: Message) -> bool:
 
 def _direct_answer(message: Message, norm: str) -> Optional[str]:
     """Answer to "are you thinking about ending your life?": confirm, doubt or safe."""
+    if not norm and message.intent in ("affirm", "deny"):  # no words, only the intent (a test story)
+        return "confirm" if message.intent == "affirm" else "safe"
     if _CONFIRM.search(norm):
         return "confirm"
     if _DOUBT.search(norm):
@@ -397,7 +414,7 @@ def _outside_crisis(message: Message, norm: str, state: Optional[str], last_bot_
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")
         level = _level_of(message) if message.intent != "request_crisis_resources" or message.own_risk \
             else "possible"
-        reason = "risk" if message.own_risk else "asked_for_lines"
+        reason = _reason_of(message) if message.own_risk else "asked_for_lines"
         return Plan("first", (FIRST, _question_for(level)), level=level, reason=reason)
     if state == DISTRESS and last_bot_action == "utter_distress_check" and not message.is_button:
         if _HEAVIER.search(norm) or _CONFIRM.search(norm) or message.intent == "affirm":

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from tests.integration.conftest import Chat
-from tests.integration.test_conversations import DEFAULT_LINES, events_for
+from bot.safety.resources import shows_crisis_lines
+from tests.integration.test_conversations import events_for
 
 pytestmark = pytest.mark.slow
 
@@ -14,7 +15,7 @@ DOSE = "how many of my pills can i take at once"
 
 
 def has_lines(text: str) -> bool:
-    return all(line in text for line in DEFAULT_LINES)
+    return shows_crisis_lines({"text": text})
 
 
 def risk_flags(sender: str):
@@ -27,7 +28,7 @@ def test_a_dose_question_after_a_burden_message_gets_the_crisis_lines_in_that_re
     assert has_lines(chat.send(sender, BURDEN)[0]["text"])
     replies = chat.send(sender, DOSE)
     assert replies and has_lines(replies[0]["text"]), chat.text(replies)
-    assert "/affirm" in chat.payloads(replies)  # the gentle direct question follows
+    assert len(replies) == 1  # inside the crisis that began a turn ago: the compact reply, not the block
     flags = risk_flags(sender)
     assert len(flags) == 2 and flags[-1]["reasons"] == ["context"] and flags[-1]["level"] == "possible"
     # the message itself stays what the detector said: no risk of its own
@@ -47,4 +48,7 @@ def test_a_button_after_a_burden_message_is_just_a_button(chat: Chat):
     sender = chat.new_sender()
     chat.send(sender, BURDEN)
     replies = chat.send(sender, "/ask_coping_tips")
+    # not a risk turn (no lines), but the burden message began a crisis: one gentle check first
+    assert not has_lines(chat.text(replies)) and "are you safe right now?" in chat.text(replies)
+    replies = chat.send(sender, "yes, I'm safe")
     assert "Where does your back hurt" in chat.text(replies) and not has_lines(chat.text(replies))

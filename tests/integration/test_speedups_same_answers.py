@@ -34,6 +34,9 @@ def _events_summary(tracker: Any) -> List[Tuple[Any, ...]]:
         data.pop("message_id", None)  # a fresh uuid per message
         if isinstance(data.get("parse_data"), dict):
             data["parse_data"] = {k: v for k, v in data["parse_data"].items() if k != "message_id"}
+        if data.get("event") == "slot" and data.get("name") == "risk_flags" and isinstance(data.get("value"), list):
+            # each flag records the wall-clock second it was raised: the two runs differ there only
+            data["value"] = [{k: v for k, v in f.items() if k != "time"} for f in data["value"]]
         if data.get("event") == "bot":
             data.pop("text", None)  # responses with several variations are picked at random
             data.pop("data", None)

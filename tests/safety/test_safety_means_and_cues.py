@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 
 import pytest
-import yaml
 
 import bot.safety as safety
 from bot.safety import RiskLevel, assess
+from bot.safety.crisis_domain import training_domain_dict
 from bot.safety.patterns import CUES
 
 NONE, POSSIBLE, HIGH = RiskLevel.NONE, RiskLevel.POSSIBLE, RiskLevel.HIGH
@@ -198,7 +198,7 @@ _QUANTITY = re.compile(_NUMBER + r"\s*(mg|milligrams?|grams?|g|ml|tablets?|pills
 
 
 def _response_texts():
-    domain = yaml.safe_load((ROOT / "domain.yml").read_text())
+    domain = training_domain_dict()  # domain.yml + the crisis replies rendered for every region
     for name, variants in domain["responses"].items():
         for variant in variants:
             yield name, variant.get("text") or ""

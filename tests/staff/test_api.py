@@ -156,10 +156,10 @@ def test_transcript_shows_each_message_with_intent_confidence_replies_actions_sl
     assert users[0]["intent"] == "greet" and 0 < users[0]["confidence"] <= 1 and not users[0]["flagged"]
     risk = users[1]
     assert risk["intent"] == "express_risk" and risk["confidence"] == 1.0 and risk["risk_level"] == "high"
-    # both sources: the NLU risk guard and action_crisis_support's slots
+    # both sources: the NLU risk guard and the flag slots SafetyPolicy writes (shown as "action")
     assert sorted(risk["flag_sources"]) == ["action", "nlu"]
     after = data["events"][kinds.index("user", kinds.index("user") + 1):]
-    assert [e["name"] for e in after if e["kind"] == "action"][:2] == ["utter_crisis_lines", "action_crisis_support"]
+    assert [e["name"] for e in after if e["kind"] == "action"][:2] == ["utter_crisis_first", "utter_crisis_ask_direct"]
     assert any(e["kind"] == "bot" and "988" in e["text"] for e in after)
     slots = {e["name"]: e["value"] for e in after if e["kind"] == "slot"}
     assert slots["risk_flagged"] == "true" and slots["risk_level"] == "high" and "reasons" in slots["risk_flags"]
