@@ -14,6 +14,11 @@ others. Messages the safety detector flags (bot.safety.assess, the same check
 RiskGuard makes, cached) go ahead of every other waiting message: a person in
 distress is never queued behind a traffic spike.
 
+A conversation in the crisis state (the `crisis` slot SafetyPolicy writes: active, immediate,
+acted) goes ahead too, for every message, not only those the detector flags: "yes", "i don't
+know" or "the pills are here" from a person in crisis must not wait behind a spike either. The
+gate learns the state when Rasa saves the tracker (`save_tracker` is wrapped), per process.
+
 The gate sits inside Rasa's per-conversation lock (it wraps
 `MessageProcessor.handle_message`, which Agent.handle_message calls holding
 the lock), so a slot is never held by a message waiting for its own
@@ -95,6 +100,31 @@ def is_urgent(text: Any) -> bool:
         return False
 
 
+CRISIS_STATES = ("active", "immediate", "acted")
+
+
+class CrisisConversations:
+    """Sender ids whose last saved turn left them in the crisis state (bounded, per process)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self.limit = limit
+        self._senders: "dict[str, None]" = {}
+
+    def note(self, sender_id: Any, state: Any) -> None:
+        if not isinstance(sender_id, str):
+            return
+        if state in CRISIS_STATES:
+            self._senders.pop(sender_id, None)
+            self._senders[sender_id] = None
+            while len(self._senders) > self.limit:  # the oldest go first
+                self._senders.pop(next(iter(self._senders)))
+        else:
+            self._senders.pop(sender_id, None)
+
+    def __contains__(self, sender_id: Any) -> bool:
+        return sender_id in self._senders
+
+
 def install(limit: Optional[int] = None) -> Optional[PriorityGate]:
     """Wrap Rasa's MessageProcessor.handle_message with the gate (once)."""
     from rasa.core.processor import MessageProcessor
@@ -104,9 +134,20 @@ def install(limit: Optional[int] = None) -> Optional[PriorityGate]:
     if getattr(original, "_unknot_gate", None) is not None or limit <= 0:
         return getattr(original, "_unknot_gate", None)
     gate = PriorityGate(limit)
+    in_crisis = CrisisConversations()
+    gate.in_crisis = in_crisis  # type: ignore[attr-defined]
+    original_save = MessageProcessor.save_tracker
+
+    async def save_tracker(self: MessageProcessor, tracker: Any) -> None:
+        await original_save(self, tracker)
+        try:
+            in_crisis.note(tracker.sender_id, tracker.get_slot("crisis") if "crisis" in tracker.slots else None)
+        except Exception:  # noqa: BLE001 - bookkeeping for the queue must never fail a turn
+            logger.exception("could not note the crisis state for the admission gate")
 
     async def handle_message(self: MessageProcessor, message: Any) -> Any:
-        await gate.acquire(urgent=is_urgent(getattr(message, "text", None)))
+        urgent = getattr(message, "sender_id", None) in in_crisis or is_urgent(getattr(message, "text", None))
+        await gate.acquire(urgent=urgent)
         try:
             return await original(self, message)
         finally:
@@ -115,4 +156,6 @@ def install(limit: Optional[int] = None) -> Optional[PriorityGate]:
     handle_message._unknot_gate = gate  # type: ignore[attr-defined]
     handle_message.__doc__ = original.__doc__
     MessageProcessor.handle_message = handle_message  # type: ignore[assignment]
+    save_tracker.__doc__ = original_save.__doc__
+    MessageProcessor.save_tracker = save_tracker  # type: ignore[assignment]
     return gate

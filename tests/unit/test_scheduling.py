@@ -6,7 +6,7 @@ import asyncio
 import pytest
 
 from bot import scheduling
-from bot.scheduling import PriorityGate, is_urgent, limit_from_env
+from bot.scheduling import CrisisConversations, PriorityGate, is_urgent, limit_from_env
 
 
 def run(coro):
@@ -107,3 +107,40 @@ def test_rasa_processor_is_wrapped_once():
     assert gate is not None
     assert MessageProcessor.handle_message._unknot_gate is gate
     assert scheduling.install(limit=3) is gate  # a second install keeps the first gate
+
+
+def test_a_conversation_in_the_crisis_state_stays_in_the_urgent_lane_until_it_ends():
+    seen = CrisisConversations(limit=2)
+    seen.note("a", "active")
+    assert "a" in seen
+    seen.note("a", "acted")
+    seen.note("b", "immediate")
+    seen.note("c", "active")  # over the limit: the oldest ("a") goes
+    assert "a" not in seen and "b" in seen and "c" in seen
+    seen.note("b", "safe")  # said they are safe: back to arrival order
+    seen.note("c", None)
+    assert "b" not in seen and "c" not in seen
+
+
+def test_the_gate_learns_the_crisis_state_when_rasa_saves_the_tracker():
+    from types import SimpleNamespace
+
+    from rasa.core.processor import MessageProcessor
+    from rasa.shared.core.events import SlotSet
+    from rasa.shared.core.slots import TextSlot
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    gate = scheduling.install(limit=2)
+    saved = []
+
+    async def save(tracker):
+        saved.append(tracker.sender_id)
+
+    processor = SimpleNamespace(tracker_store=SimpleNamespace(save=save))
+    tracker = DialogueStateTracker("person-1", [TextSlot("crisis", mappings=[{"type": "custom"}])])
+    tracker.update(SlotSet("crisis", "acted"))
+    asyncio.run(MessageProcessor.save_tracker(processor, tracker))
+    assert saved == ["person-1"] and "person-1" in gate.in_crisis
+    tracker.update(SlotSet("crisis", None))
+    asyncio.run(MessageProcessor.save_tracker(processor, tracker))
+    assert "person-1" not in gate.in_crisis
