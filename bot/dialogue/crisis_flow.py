@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
 
 ACTIVE, IMMEDIATE, ACTED, SAFE, DISTRESS = "active", "immediate", "acted", "safe", "distress"
+HELPER = "helper"  # the person is worried about someone else at risk (not their own crisis)
 CRISIS_STATES = (ACTIVE, IMMEDIATE, ACTED)
 LEVELS = ("possible", "high", "acted")  # lowest first
 
@@ -46,12 +47,13 @@ _ACTION_STATE: Dict[str, Optional[str]] = {
     "utter_crisis_safe": SAFE, "utter_crisis_safe_listen": SAFE,
     "utter_crisis_go_on": None,
     "utter_distress_check": DISTRESS, "utter_distress_listen": DISTRESS, "utter_distress_ok": None,
+    "utter_crisis_helper": HELPER, "utter_crisis_helper_listen": HELPER,
 }
 _ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "utter_crisis_unsure", "utter_crisis_lines_again",
                    "utter_crisis_again", "utter_crisis_listen", "utter_crisis_talk", "utter_crisis_text_options",
                    "utter_crisis_check_topic", "utter_crisis_welcome_back", "utter_crisis_safety_plan",
                    "utter_crisis_helped") + GROUNDING
-_RANK = {None: 0, DISTRESS: 0, SAFE: 1, ACTIVE: 2, IMMEDIATE: 3, ACTED: 4}
+_RANK = {None: 0, DISTRESS: 0, HELPER: 0, SAFE: 1, ACTIVE: 2, IMMEDIATE: 3, ACTED: 4}
 
 # Intents that ask for another topic (a crisis reply asks once whether they are safe first).
 NOT_TOPICS = frozenset({"affirm", "deny", "inform", "thank", "goodbye", "out_of_scope", "nlu_fallback",
@@ -72,7 +74,7 @@ def state_from_actions(actions: Sequence[str], carried: Optional[str] = None) ->
             new = _ACTION_STATE[name]
             if new in (SAFE, None) and state == ACTED:
                 continue
-            if new == DISTRESS and state in CRISIS_STATES:
+            if new in (DISTRESS, HELPER) and state in CRISIS_STATES:
                 continue
             if new in (ACTED, IMMEDIATE) and _RANK[state] > _RANK[new]:
                 continue
@@ -81,9 +83,9 @@ def state_from_actions(actions: Sequence[str], carried: Optional[str] = None) ->
             if _RANK[state] < _RANK[ACTIVE]:
                 state = ACTIVE
         elif name.startswith(("utter_", "action_")) and name not in (
-                "action_listen", "action_deactivate_loop", "action_session_start", "utter_crisis_helper",
-                "action_regional_lines", "utter_ask_region", "action_crisis_support"):
-            if state in (SAFE, DISTRESS):
+                "action_listen", "action_deactivate_loop", "action_session_start",
+                "action_regional_lines", "utter_ask_region"):
+            if state in (SAFE, DISTRESS, HELPER):
                 state = None
     return state
 
@@ -163,6 +165,9 @@ _WONT_CALL = _rx(
     r"\btext instead\b|\bcan i (?:just )?text\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
     r"to (?:the )?(?:hospital|a&e|er)\b|\bthey'll (?:just )?(?:section|lock) me\b")
 _TALK = _rx(
+    r"\b(?:will|can|could|would) (?:you|u) (?:please )?(?:call|ring|phone|contact|text|message|send) "
+    r"(?:someone|somebody|anyone|them|an ambulance|help|the police|emergency|\d{3,}|for me)\b|"
+    r"\b(?:call|ring|send) (?:someone|somebody|help|an ambulance) for me\b|"
     r"\b(?:just )?(?:talk|chat|stay) (?:to|with) me\b|\bkeep me company\b|\bdon't (?:leave|go)\b|"
     r"\bcan (?:you|u) (?:just )?(?:talk|listen|stay)\b|\bi just (?:want|need) (?:to talk|someone|to be heard)\b|"
     r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b|"
@@ -281,6 +286,9 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
     if state == ACTED:
         return _acted_followup(message, norm)
 
+    if state == HELPER and not (message.own_risk and _SELF_RISK.search(norm)):
+        # still about the other person (risk words included: "her razors are in there")
+        return _helper_followup(message, norm)
     if not in_crisis and state != SAFE:
         return _outside_crisis(message, norm, state, last_bot_action, first_of_session, carried)
 
@@ -395,6 +403,15 @@ def _safety_answer(message: Message, norm: str) -> Optional[str]:
     if message.intent == "deny":
         return "not_safe"
     return None
+
+
+def _helper_followup(message: Message, norm: str) -> Optional[Plan]:
+    """Someone is worried about another person: stay with them until they ask for something else."""
+    if _is_topic(message) or message.intent in ("goodbye", "thank"):
+        return None  # they chose to go on; the normal answer ends the helper state
+    if message.intent == "request_crisis_resources":
+        return Plan("lines_again", ("utter_crisis_lines_again",))
+    return Plan("helper_listen", ("utter_crisis_helper_listen",))
 
 
 def _acted_followup(message: Message, norm: str) -> Plan:

@@ -126,3 +126,22 @@ def test_levels_only_rise():
     assert raise_level(None, "possible") == "possible"
     assert raise_level("high", "possible") == "high"
     assert raise_level("high", "acted") == "acted"
+
+
+def test_someone_helping_another_person_is_not_dropped_after_the_first_reply():
+    assert state_from_actions(["utter_crisis_helper"]) == "helper"
+    for text, intent in (("she won't answer her door", "nlu_fallback"), ("what do i say to him", "out_of_scope"),
+                         ("his pills are on the table", "express_risk")):
+        plan = decide(Message(text, intent, "possible" if intent == "express_risk" else None), "helper",
+                      "utter_crisis_helper")
+        assert plan.actions == ("utter_crisis_helper_listen",), text
+    # their own risk is their own crisis; a topic of their own is simply answered
+    assert decide(Message("honestly i want to die too", "express_risk", "high"), "helper", "utter_crisis_helper").kind \
+        == "first"
+    assert decide(Message("how does sleep affect back pain", "ask_sleep"), "helper", "utter_crisis_helper") is None
+    assert state_from_actions(["utter_crisis_helper", "utter_tip_sleep"]) is None
+
+
+@pytest.mark.parametrize("text", ["will you call someone for me?", "can you ring an ambulance", "call help for me"])
+def test_asking_the_bot_to_call_gets_the_honest_reply(text):
+    assert kind(text, last="utter_crisis_confirmed") == "talk"

@@ -127,7 +127,7 @@ def test_a_window_prefix_is_not_a_new_session(policy, domain):
 def test_someone_else_at_risk_gets_the_helper_reply_not_the_persons_own_crisis(policy, domain):
     events = start() + [user("my son says he wants to die", "express_risk", "possible")]
     action, slots, _ = predict(policy, domain, events)
-    assert action == "utter_crisis_helper" and slots.get("crisis") is None
+    assert action == "utter_crisis_helper" and slots.get("crisis") == "helper"  # not a crisis state
 
 
 def test_topic_answers_come_from_the_rules_without_conditions():
