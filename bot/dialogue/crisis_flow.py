@@ -21,7 +21,7 @@ hand, a plan, doubt, refusal to call; a learned model does the first detection (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
 
 ACTIVE, IMMEDIATE, ACTED, SAFE, DISTRESS = "active", "immediate", "acted", "safe", "distress"
@@ -256,7 +256,6 @@ class Plan:
     end_crisis: bool = False
     topic: Optional[str] = None
     keeps_loop: bool = False              # the topic's answer starts a form: do not end it
-    extras: Tuple[str, ...] = field(default_factory=tuple)
 
 
 def _question_for(level: Optional[str]) -> str:

@@ -90,15 +90,11 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
             if view.current is not None:
                 view.previous_intent = view.current.intent_name
                 view.before += pending
-                view.first_of_session = False
-            if pending:
-                view.last_bot_action = pending[-1]
             view.current, pending, seen_user = event, [], True
         elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
             pending.append(event.action_name)
             if view.current is None:
                 view.before.append(event.action_name)
-                view.last_bot_action = event.action_name
     if view.current is not None:
         view.since_user = pending
         # the same reading as the context rule's (raw events back to the previous user turn), which
@@ -282,8 +278,6 @@ class SafetyPolicy(Policy):
             # serious causes of back pain get urgent-care advice first, in a crisis too
             actions = RED_FLAG_SEQUENCE + (("utter_crisis_listen",) if state in crisis_flow.CRISIS_STATES else ())
             plan = crisis_flow.Plan("red_flag", actions)
-        if plan is not None and plan.level is None and plan.kind in ("first",):
-            plan = crisis_flow.Plan(plan.kind, plan.actions, level="possible", reason=plan.reason)
         return plan
 
     def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_flow.Plan]) -> List[Event]:
