@@ -145,3 +145,11 @@ def test_someone_helping_another_person_is_not_dropped_after_the_first_reply():
 @pytest.mark.parametrize("text", ["will you call someone for me?", "can you ring an ambulance", "call help for me"])
 def test_asking_the_bot_to_call_gets_the_honest_reply(text):
     assert kind(text, last="utter_crisis_confirmed") == "talk"
+
+
+@pytest.mark.parametrize("last", ["utter_crisis_grounding_1", "utter_crisis_grounding_3", "utter_crisis_check_topic",
+                                  "utter_crisis_safety_plan", "utter_crisis_helper"])
+def test_a_risk_message_inside_any_crisis_step_gets_the_lines(last):
+    state = "helper" if last == "utter_crisis_helper" else ACTIVE
+    plan = decide(Message("i want to die", "express_risk", "high"), state, last)
+    assert plan.actions[0] in ("utter_crisis_again", "utter_crisis_first"), plan
