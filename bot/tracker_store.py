@@ -52,7 +52,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-from bot import speedups
+from bot import safety_plan_table, speedups
 from bot.settings import MIN_WINDOW_TURNS
 from bot.settings import window_turns as parse_window_turns
 from bot.window_table import metadata as window_metadata
@@ -66,6 +66,7 @@ logger = logging.getLogger(__name__)
 # Set on every tracker this store hands out or saves: how many of its events
 # are already in `events` (or synthetic), and how many synthetic ones it starts with.
 STORED_ATTR = "_unknot_stored_events"
+PLAN_SLOT = "safety_plan"  # copied into unknot_safety_plans (bot/safety_plan_table.py)
 SYNTHETIC_ATTR = "_unknot_synthetic_events"
 # Of events_json: a header line {"format": 2, "synthetic": k}, then one line per
 # event, its JSON as in `events.data`. A row in another format is rebuilt from `events`.
@@ -303,6 +304,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         self.window_rebuilds = 0
         if self.window_turns:
             self._create_window_table()
+        safety_plan_table.create(self.engine)
 
     def _create_window_table(self) -> None:
         try:
@@ -362,6 +364,12 @@ class UrlSQLTrackerStore(SQLTrackerStore):
         """Append the tracker's new events to `events` (each once, in order), then
         store the window of the tracker in the same transaction."""
         if not self.window_turns:
+            if tracker.get_slot(PLAN_SLOT) is not None or any(
+                    isinstance(e, SlotSet) and e.key == PLAN_SLOT for e in tracker.events):
+                with self.session_scope() as session:
+                    self._store_safety_plan(session, tracker.sender_id,
+                                            list(self._additional_events(session, tracker)))
+                    session.commit()
             return await super().save(tracker)
         await self.stream_events(tracker)
         events = list(tracker.events)
@@ -375,9 +383,17 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             session.flush()  # assigns the ids
             last = (rows[-1].id, rows[-1].timestamp) if rows else self._last_event(session, tracker.sender_id)
             self._write_window(session, tracker, events, last)
+            self._store_safety_plan(session, tracker.sender_id, new)
             session.commit()
         setattr(tracker, STORED_ATTR, len(events))
         logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+
+    @staticmethod
+    def _store_safety_plan(session: Any, sender_id: str, new: Sequence[Event]) -> None:
+        """The safety plan's own table follows the slot (bot/safety_plan_table.py)."""
+        last = next((e for e in reversed(new) if isinstance(e, SlotSet) and e.key == PLAN_SLOT), None)
+        if last is not None:
+            safety_plan_table.store(session, sender_id, last.value, last.timestamp or time.time())
 
     def _event_row(self, sender_id: str, event: Event) -> Any:
         """One row of `events`, exactly as SQLTrackerStore.save writes it."""

@@ -36,6 +36,8 @@ COMMANDS = {
     "menu": "/show_menu",
     "crisis": "/request_crisis_resources",
     "sos": "/request_crisis_resources",
+    # the person's safety plan (bot/dialogue/safety_plan.py), read by SafetyPolicy in any state
+    "plan": "show my safety plan",
 }
 
 MEDIA_KINDS = ("voice", "audio", "video_note", "photo", "video", "animation", "sticker", "document",

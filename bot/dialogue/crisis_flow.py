@@ -24,6 +24,8 @@ import re
 from dataclasses import dataclass
 from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
 
+from bot.dialogue import safety_plan
+
 ACTIVE, IMMEDIATE, ACTED, SAFE, DISTRESS = "active", "immediate", "acted", "safe", "distress"
 HELPER = "helper"  # the person is worried about someone else at risk (not their own crisis)
 CRISIS_STATES = (ACTIVE, IMMEDIATE, ACTED)
@@ -35,7 +37,8 @@ FIRST = "utter_crisis_first"
 DIRECT_QUESTIONS = (ASK_DIRECT, ASK_POSSIBLE)
 # ... and those whose answer is "am I safe right now?"
 SAFETY_QUESTIONS = ("utter_crisis_confirmed", "utter_crisis_unsure", "utter_crisis_check_topic",
-                    "utter_crisis_welcome_back", "utter_crisis_grounding_done")
+                    "utter_crisis_welcome_back", "utter_crisis_grounding_done", safety_plan.DONE,
+                    safety_plan.PAUSED)
 GROUNDING = ("utter_crisis_grounding_1", "utter_crisis_grounding_2", "utter_crisis_grounding_3",
              "utter_crisis_grounding_done")
 
@@ -51,8 +54,8 @@ _ACTION_STATE: Dict[str, Optional[str]] = {
 }
 _ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "utter_crisis_unsure", "utter_crisis_lines_again",
                    "utter_crisis_again", "utter_crisis_listen", "utter_crisis_talk", "utter_crisis_text_options",
-                   "utter_crisis_check_topic", "utter_crisis_welcome_back", "utter_crisis_safety_plan",
-                   "utter_crisis_helped") + GROUNDING
+                   "utter_crisis_check_topic", "utter_crisis_welcome_back", "utter_crisis_again_plan",
+                   "utter_crisis_helped", safety_plan.DONE, safety_plan.PAUSED, safety_plan.RESUME) + GROUNDING
 _RANK = {None: 0, DISTRESS: 0, HELPER: 0, SAFE: 1, ACTIVE: 2, IMMEDIATE: 3, ACTED: 4}
 
 # Intents that ask for another topic (a crisis reply asks once whether they are safe first).
@@ -79,6 +82,8 @@ def state_from_actions(actions: Sequence[str], carried: Optional[str] = None) ->
             if new in (ACTED, IMMEDIATE) and _RANK[state] > _RANK[new]:
                 continue
             state = new
+        elif name in safety_plan.NEUTRAL:
+            continue  # building or reading the plan keeps whatever state there is
         elif name in _ACTIVE_ACTIONS:
             if _RANK[state] < _RANK[ACTIVE]:
                 state = ACTIVE
@@ -173,7 +178,6 @@ _TALK = _rx(
     r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b|"
     r"\bare you (?:a )?(?:real|human|person|bot)\b|\bis (?:this|anyone) (?:real|there)\b")
 _GROUNDING = _rx(r"\bground(?:ing)?\b|\bcalm (?:me )?down\b|\bbreath(?:e|ing)\b|\bhelp me (?:calm|relax)\b|\bpanic")
-_PLAN_REQUEST = _rx(r"\bsafety plan\b|\bmake a plan\b|\bmy plan to (?:stay|keep) safe\b|\bplan to stay safe\b")
 _NEXT = _rx(r"^(?:next|ok(?:ay)?|done|ready|yes|yeah|yep|go on|and now|what now|got it|ok done)\W*$")
 _CONFIRM = _rx(
     r"^(?:yes|yeah|yea|yep|yup|ya|y|yh|ye|aye|ja|si|sí|oui|mhm|uh huh|i am|i do|i have been|true|correct|sadly yes|"
@@ -256,6 +260,7 @@ class Plan:
     end_crisis: bool = False
     topic: Optional[str] = None
     keeps_loop: bool = False              # the topic's answer starts a form: do not end it
+    safety_plan: Optional[Dict[str, str]] = None  # the person's safety plan after this turn (None: unchanged)
 
 
 def _question_for(level: Optional[str]) -> str:
@@ -265,7 +270,8 @@ def _question_for(level: Optional[str]) -> str:
 def decide(message: Message, state: Optional[str], last_bot_action: Optional[str] = None,
            first_of_session: bool = False, carried: Optional[str] = None,
            pending_topic: Optional[str] = None,
-           topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]] = None) -> Optional[Plan]:
+           topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]] = None,
+           stored_plan: Optional[Mapping[str, str]] = None) -> Optional[Plan]:
     """The crisis reply to `message`, or None when the crisis conversation has nothing to say.
 
     state: the state before this message (state_from_actions). last_bot_action: the bot's last
@@ -273,17 +279,34 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
     after one that ended in a crisis state. pending_topic: the topic asked for just before a
     "before we switch, are you safe?" check. topic_answers: intent -> (actions, starts a loop),
     the plain answers the rules give (SafetyPolicy learns them from the rules at training time).
+    stored_plan: the person's safety plan so far (the `safety_plan` slot; bot/dialogue/safety_plan.py).
     """
     norm = message.norm
     in_crisis = state in CRISIS_STATES
-    if third_party(norm) and (message.own_risk or in_crisis or acted(norm, False)):
+    # Answering a safety-plan step, people and feelings are what the step asks for ("my
+    # flatmate keeps my tablets", "feeling numb"): only the detector's risk, an act in so many
+    # words or means at hand leave the plan.
+    # The same for asking to make, see or go on with the plan right after a risk turn: the
+    # earlier turns (safety_context) do not make "go on with my safety plan" a risk turn.
+    answering = safety_plan.step_of(last_bot_action) is not None and not message.is_button
+    detected = message.risk_level in ("possible", "high") or message.intent == "express_risk"
+    own_risk = detected if answering or safety_plan.is_request(norm) else message.own_risk
+    if third_party(norm) and (own_risk or (in_crisis and not answering) or acted(norm, False)):
         return Plan("helper", ("utter_crisis_helper",), level="possible", reason="third_party")
-    if acted(norm, in_crisis) and (in_crisis or message.own_risk or state == SAFE):
+    if acted(norm, in_crisis and not answering) and (in_crisis or message.own_risk or state == SAFE):
         if state == ACTED:
             return _acted_followup(message, norm)
         return Plan("acted", ("utter_crisis_acted",), level="acted", reason="acted")
     if state == ACTED:
         return _acted_followup(message, norm)
+    plan_now = stored_plan or {}
+    # An answer to a plan step is read as an answer unless the detector itself finds risk in
+    # it: the earlier turns alone (safety_context) do not make "when i'm alone at night" a
+    # risk turn here, it is the warning sign the step asked for.
+    if not own_risk and not (immediate(norm) and not _SAFE.search(norm)):
+        plan_turn = safety_plan.turn(norm, message.is_button, last_bot_action, plan_now, in_crisis, message.text)
+        if plan_turn is not None:
+            return Plan(plan_turn.kind, (plan_turn.action,), safety_plan=plan_turn.plan)
 
     if state == HELPER and not (message.own_risk and _SELF_RISK.search(norm)):
         # still about the other person (risk words included: "her razors are in there")
@@ -303,8 +326,6 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
                                   else "utter_crisis_text_options",))
     if _TALK.search(norm) or message.intent in ("bot_challenge", "request_human"):
         return Plan("talk", ("utter_crisis_talk",))
-    if _PLAN_REQUEST.search(norm):
-        return Plan("safety_plan", ("utter_crisis_safety_plan",))
     if last_bot_action in GROUNDING[:-1] and (_NEXT.search(norm) or message.intent in ("affirm", "request_next_step")):
         return Plan("grounding", (GROUNDING[GROUNDING.index(last_bot_action) + 1],))
     if _GROUNDING.search(norm) and not message.own_risk:
@@ -339,9 +360,15 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
             return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high",
                         reason=_reason_of(message))
         if state == SAFE:
-            return Plan("again", ("utter_crisis_again", _question_for(message.risk_level)),
+            again = "utter_crisis_again_plan" if safety_plan.has_answers(plan_now) else "utter_crisis_again"
+            return Plan("again", (again, _question_for(message.risk_level)),
                         level=_level_of(message), reason=_reason_of(message))
-        return Plan("again", ("utter_crisis_again",), level=_level_of(message), reason=_reason_of(message))
+        if safety_plan.step_of(last_bot_action) is not None:
+            # typed as the answer to a plan step: the lines first, the plan waits
+            return Plan("again", ("utter_crisis_again", safety_plan.RESUME), level=_level_of(message),
+                        reason=_reason_of(message))
+        again = "utter_crisis_again_plan" if safety_plan.has_answers(plan_now) else "utter_crisis_again"
+        return Plan("again", (again,), level=_level_of(message), reason=_reason_of(message))
     if _SAFE.search(norm) and state != SAFE:
         return Plan("safe", ("utter_crisis_safe",))
     if _is_topic(message):

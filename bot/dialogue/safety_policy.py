@@ -19,8 +19,9 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, AllSlotsReset, 
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.crisis import detect_region
-from bot.dialogue import crisis_flow, safety_context
+from bot.crisis import detect_region, detect_youth
+from bot.safety.crisis_domain import YOUTH_SUFFIX
+from bot.dialogue import crisis_flow, safety_context, safety_plan
 from bot.dialogue.safety_context import SESSION_START, ContextDecision, context_decision
 
 log = logging.getLogger(__name__)
@@ -29,6 +30,16 @@ RED_FLAG_SEQUENCE = ("utter_red_flag_urgent",)
 DEACTIVATE = "action_deactivate_loop"
 RULE_SNIPPET = "..."
 TOPICS_FILE = "topic_answers.json"
+PLAN_SLOT, PLAN_TEXT_SLOT = "safety_plan", "safety_plan_text"
+YOUTH_SLOT = "youth"  # the person said they are under 18 (True) or gave an adult age (False)
+
+
+def base_action(name: Optional[str]) -> Optional[str]:
+    """A crisis reply's name without its young-person twin's suffix (crisis_domain.render):
+    the conversation reads the same whichever of the two was sent."""
+    if name and name.endswith(YOUTH_SUFFIX) and name.startswith("utter_"):
+        return name[: -len(YOUTH_SUFFIX)]
+    return name
 
 
 def next_safety_action(sequence: Sequence[str], actions_since_user: Sequence[str], active_loop: Optional[str],
@@ -92,14 +103,15 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
                 view.before += pending
             view.current, pending, seen_user = event, [], True
         elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
-            pending.append(event.action_name)
+            name = base_action(event.action_name)
+            pending.append(name)
             if view.current is None:
-                view.before.append(event.action_name)
+                view.before.append(name)
     if view.current is not None:
         view.since_user = pending
         # the same reading as the context rule's (raw events back to the previous user turn), which
         # the conversation window is proven to keep
-        view.last_bot_action = context_inputs(tracker, 0)[2]
+        view.last_bot_action = base_action(context_inputs(tracker, 0)[2])
         # "first message of the session" counts reverted messages too, as the window does
         users = 0
         for event in reversed(tracker.events):
@@ -272,8 +284,14 @@ class SafetyPolicy(Policy):
         message = self._message(tracker, view.current)
         state = state_before(view)
         pending = view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None
+        stored = safety_plan.stored(tracker.get_slot(PLAN_SLOT)) if PLAN_SLOT in tracker.slots else {}
         plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
-                                  carried=view.carried, pending_topic=pending, topic_answers=self.topics)
+                                  carried=view.carried, pending_topic=pending, topic_answers=self.topics,
+                                  stored_plan=stored)
+        if (plan is not None and plan.kind == "listen" and detect_youth(view.current.text)
+                and tracker.get_slot(YOUTH_SLOT) is not True):
+            # just said they are under 18: the lines for young people, where they are
+            plan = crisis_flow.Plan("lines_again", ("utter_crisis_lines_again",))
         if message.intent in self.config["red_flag_intents"] and (plan is None or plan.kind in ("listen", "distress")):
             # serious causes of back pain get urgent-care advice first, in a crisis too
             actions = RED_FLAG_SEQUENCE + (("utter_crisis_listen",) if state in crisis_flow.CRISIS_STATES else ())
@@ -295,8 +313,15 @@ class SafetyPolicy(Policy):
             after = state
         if tracker.get_slot("crisis") != after and "crisis" in tracker.slots:
             events.append(SlotSet("crisis", after))
+        youth = detect_youth(view.current.text)
+        if youth is not None and YOUTH_SLOT in tracker.slots and tracker.get_slot(YOUTH_SLOT) != youth:
+            events.append(SlotSet(YOUTH_SLOT, youth))  # what the person says about their age wins
         if plan is None or plan.kind in ("go_on",):
             return events
+        if plan.safety_plan is not None and PLAN_SLOT in tracker.slots:
+            # before the reply that shows it: Rasa fills {safety_plan_text} from the slot
+            events += [SlotSet(PLAN_SLOT, plan.safety_plan),
+                       SlotSet(PLAN_TEXT_SLOT, safety_plan.render_text(plan.safety_plan))]
         region = detect_region(view.current.text, view.current.metadata or {}, tracker.get_slot("region"))
         if region and region != tracker.get_slot("region"):
             events.append(SlotSet("region", region))
@@ -332,6 +357,10 @@ class SafetyPolicy(Policy):
             if action is not None:
                 log.warning(f"SafetyPolicy: {action} is not in the domain; the crisis reply is incomplete")
             return self._prediction(probabilities, events=events)
+        youth = detect_youth(view.current.text)
+        if (youth if youth is not None else tracker.get_slot(YOUTH_SLOT) is True) \
+                and action + YOUTH_SUFFIX in domain.action_names_or_texts:
+            action += YOUTH_SUFFIX  # the same reply with the lines for young people first
         if first_step and plan.kind != "listen":
             log.debug(f"SafetyPolicy: crisis conversation turn '{plan.kind}' -> {list(plan.actions)}")
         probabilities[domain.index_for_action(action)] = 1.0

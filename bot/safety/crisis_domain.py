@@ -25,7 +25,10 @@ REPLIES_PATH = Path(__file__).with_name("crisis_replies.yml")
 TRAINING_DOMAIN = ROOT / "var" / "domain"
 GENERATED = TRAINING_DOMAIN / "crisis.yml"
 REGION_SLOT = "region"
+YOUTH_SUFFIX = "_youth"  # the twin of a reply with lines, for a person under 18
 _PLACEHOLDER = re.compile(r"\{(lines|short_lines|text_lines|emergency|emergency_place)\}")
+# Slots Rasa itself fills in when it sends the reply (the person's own safety plan).
+SLOT_PLACEHOLDERS = ("safety_plan_text",)
 
 
 def _tap(line: resources.CrisisLine, label: str) -> str:
@@ -44,13 +47,14 @@ def emergency_text(region: resources.RegionLines) -> str:
     return f"call {_tap(line, line.display)}"
 
 
-def full_lines(region: resources.RegionLines) -> str:
+def full_lines(region: resources.RegionLines, youth: bool = False) -> str:
     """Every line in the file's order: "- **Samaritans**: [call 116 123](tel:116123) (free, 24/7)".
 
     One row per line, joined by single newlines: Rasa's REST channel splits a text on blank
     lines into separate messages, and the lines must stay one message."""
     rows = []
-    ordered = list(region.lines)  # the file's order: staff decide what comes first
+    # the file's order: staff decide what comes first (lines for young people before the rest)
+    ordered = (list(region.youth_lines) if youth else []) + list(region.lines)
     skip = set()
     for i, line in enumerate(ordered):
         if i in skip:
@@ -74,9 +78,14 @@ def full_lines(region: resources.RegionLines) -> str:
     return "\n".join(rows)
 
 
-def short_lines(region: resources.RegionLines) -> str:
-    """One row: the first call line, the first text line, the emergency number."""
+def short_lines(region: resources.RegionLines, youth: bool = False) -> str:
+    """One row: the first call line, the first text line, the emergency number (for a young
+    person the region's first line for young people leads)."""
     parts: List[str] = []
+    first_youth = next((x for x in region.youth_lines if x.number or x.url), None) if youth else None
+    if first_youth is not None:
+        link = _tap(first_youth, resources.line_action(first_youth) if first_youth.number else first_youth.display)
+        parts.append(f"**{first_youth.name}** " + link)
     if region.region == resources.FALLBACK_REGION:
         # where we don't know the country: the local emergency number and the directory, not US lines
         parts.append("**Emergency**: your local emergency number")
@@ -100,9 +109,9 @@ def short_lines(region: resources.RegionLines) -> str:
     return " · ".join(parts)
 
 
-def text_lines(region: resources.RegionLines) -> str:
+def text_lines(region: resources.RegionLines, youth: bool = False) -> str:
     rows = []
-    for line in region.lines:
+    for line in (list(region.youth_lines) if youth else []) + list(region.lines):
         if line.kind in ("text", "chat") or (line.kind == "web" and line.url):
             label = resources.line_action(line) if line.kind != "web" else line.display
             row = f"- **{line.name}**: {_tap(line, label)}"
@@ -115,9 +124,9 @@ def text_lines(region: resources.RegionLines) -> str:
     return "\n".join(rows)
 
 
-def fill(template: str, region: resources.RegionLines) -> str:
-    values = {"lines": full_lines(region), "short_lines": short_lines(region),
-              "text_lines": text_lines(region), "emergency": emergency_text(region),
+def fill(template: str, region: resources.RegionLines, youth: bool = False) -> str:
+    values = {"lines": full_lines(region, youth), "short_lines": short_lines(region, youth),
+              "text_lines": text_lines(region, youth), "emergency": emergency_text(region),
               "emergency_place": region.emergency_place}
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], template)
 
@@ -130,7 +139,8 @@ def load_replies(path: Path = REPLIES_PATH) -> Dict[str, Dict[str, Any]]:
     for name, reply in replies.items():
         if not name.startswith("utter_") or not isinstance(reply, dict) or not isinstance(reply.get("text"), str):
             raise ValueError(f"{path}: {name!r} needs a name starting utter_ and a 'text'")
-        leftover = re.findall(r"\{(\w+)\}", _PLACEHOLDER.sub("", reply["text"]))
+        leftover = [x for x in re.findall(r"\{(\w+)\}", _PLACEHOLDER.sub("", reply["text"]))
+                    if x not in SLOT_PLACEHOLDERS]
         if leftover:
             raise ValueError(f"{path}: {name}: unknown placeholder(s) {leftover}")
     return replies
@@ -138,25 +148,30 @@ def load_replies(path: Path = REPLIES_PATH) -> Dict[str, Dict[str, Any]]:
 
 def render(replies: Optional[Mapping[str, Dict[str, Any]]] = None,
            lines_path: Optional[Path] = None) -> Dict[str, Any]:
-    """The domain part: {"responses": {name: [variation per region..., default]}}."""
+    """The domain part: {"responses": {name: [variation per region..., default]}}.
+
+    Every reply that shows lines also gets a twin, `<name>_youth`, with the lines for young
+    people first; SafetyPolicy sends the twin once the person has said they are under 18."""
     replies = replies if replies is not None else load_replies()
     table = resources.load_crisis_lines(lines_path)
     responses: Dict[str, List[Dict[str, Any]]] = {}
     for name, reply in replies.items():
-        variations: List[Dict[str, Any]] = []
-        if _PLACEHOLDER.search(reply["text"]):
-            for code, region in table.items():
-                if code == resources.FALLBACK_REGION:
-                    continue
-                variations.append({"condition": [{"type": "slot", "name": REGION_SLOT, "value": code}],
-                                   **_variation(reply, region)})
-        variations.append(_variation(reply, table[resources.FALLBACK_REGION]))
-        responses[name] = variations
+        with_lines = bool(_PLACEHOLDER.search(reply["text"]))
+        for youth in ((False, True) if with_lines else (False,)):
+            variations: List[Dict[str, Any]] = []
+            if with_lines:
+                for code, region in table.items():
+                    if code == resources.FALLBACK_REGION:
+                        continue
+                    variations.append({"condition": [{"type": "slot", "name": REGION_SLOT, "value": code}],
+                                       **_variation(reply, region, youth)})
+            variations.append(_variation(reply, table[resources.FALLBACK_REGION], youth))
+            responses[name + YOUTH_SUFFIX if youth else name] = variations
     return {"version": "3.1", "responses": responses}
 
 
-def _variation(reply: Mapping[str, Any], region: resources.RegionLines) -> Dict[str, Any]:
-    out: Dict[str, Any] = {"text": fill(reply["text"], region)}
+def _variation(reply: Mapping[str, Any], region: resources.RegionLines, youth: bool = False) -> Dict[str, Any]:
+    out: Dict[str, Any] = {"text": fill(reply["text"], region, youth)}
     if reply.get("buttons"):
         out["buttons"] = [dict(b) for b in reply["buttons"]]
     return out

@@ -26,7 +26,7 @@ KINDS = ("call", "text", "chat", "web")
 REGION_ALIASES = {"UK": "GB"}
 
 _LINE_KEYS = {"name", "kind", "number", "display", "keyword", "hours", "url", "emergency", "source", "checked"}
-_REGION_KEYS = {"name", "lines", "emergency_place"}
+_REGION_KEYS = {"name", "lines", "emergency_place", "youth_lines"}
 DEFAULT_EMERGENCY_PLACE = "emergency department"
 _TOP_KEYS = {"regions"}
 
@@ -55,6 +55,8 @@ class RegionLines:
     name: str
     lines: Tuple[CrisisLine, ...]
     emergency_place: str = DEFAULT_EMERGENCY_PLACE
+    # shown first, before `lines`, to a person who said they are under 18 (crisis replies only)
+    youth_lines: Tuple[CrisisLine, ...] = ()
 
     @property
     def emergency_lines(self) -> Tuple[CrisisLine, ...]:
@@ -109,10 +111,15 @@ def parse_crisis_lines(data: Any, source: str = "crisis lines") -> Dict[str, Reg
             raise CrisisLinesError(f"{where}: needs at least one line under 'lines'")
         lines = tuple(_parse_line(raw, f"{where}, line {i + 1}")
                       for i, raw in enumerate(raw_lines))
+        raw_youth = block.get("youth_lines", [])
+        if not isinstance(raw_youth, list):
+            raise CrisisLinesError(f"{where}: 'youth_lines' must be a list of lines")
+        youth = tuple(_parse_line(raw, f"{where}, youth line {i + 1}") for i, raw in enumerate(raw_youth))
         place = block.get("emergency_place", DEFAULT_EMERGENCY_PLACE)
         if not isinstance(place, str) or not place.strip():
             raise CrisisLinesError(f"{where}: 'emergency_place' must be text, e.g. \"A&E\"")
-        table[code] = RegionLines(region=code, name=name.strip(), lines=lines, emergency_place=place.strip())
+        table[code] = RegionLines(region=code, name=name.strip(), lines=lines, emergency_place=place.strip(),
+                                  youth_lines=youth)
     if FALLBACK_REGION not in table:
         raise CrisisLinesError(f"{source}: the {FALLBACK_REGION} (fallback) region is required")
     return table

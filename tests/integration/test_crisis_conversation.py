@@ -80,3 +80,47 @@ def test_follow_up_turns_keep_the_lines_and_the_emergency_number_with_the_action
     finally:
         stack.actions.start(stack.env)
         stack.actions.wait_healthy(120)
+
+
+def test_a_safety_plan_is_stored_shown_again_and_deleted_with_the_conversation(chat: Chat, tmp_path):
+    import sqlalchemy as sa
+
+    from bot import safety_plan_table
+    from bot.web.staff import queries, retention
+
+    sender = chat.new_sender()
+    meta = {"locale": "en-GB"}
+    chat.send(sender, "i want to end my life", meta)
+    chat.send(sender, "yes", meta)
+    steps = [chat.send(sender, text, meta) for text in (
+        "can we make a safety plan", "when i stop answering my phone", "skip", "the park near my flat",
+        "my sister, 07700 900123", "idk")]
+    assert "1 of 6" in chat.text(steps[0]) and "6 of 6" in chat.text(steps[-1])
+    risk = chat.send(sender, "what's the point, i want to kill myself", meta)  # typed as the answer to step 6
+    assert shows_crisis_lines(risk[0]) and "go on with your safety plan" in chat.text(risk).lower()
+    chat.send(sender, "go on with my safety plan", meta)
+    done = chat.text(chat.send(sender, "my flatmate could keep my tablets for now", meta))
+    assert "when i stop answering my phone" in done and "the park near my flat" in done
+    assert "kill myself" not in done  # the risk message was not recorded as an answer
+    shown = chat.text(chat.send(sender, "show me my safety plan", meta))
+    assert "my flatmate could keep my tablets for now" in shown and "116 123" in shown
+
+    engine = sa.create_engine(f"sqlite:///{TEST_DIR / 'unknot-test.db'}")
+    with engine.connect() as conn:
+        stored = safety_plan_table.load(conn, sender)
+        staff_view = queries.safety_plan_of(conn, sender, masked=True)
+    assert stored["warning_signs"] == "when i stop answering my phone" and stored["coping"] == ""
+    people = next(s for s in staff_view if s["step"].startswith("People I can ask"))
+    assert "07700 900123" not in people["text"] and "my sister" in people["text"]  # masked for staff
+    assert any(s["skipped"] for s in staff_view)
+
+    # the retention job deletes it with the conversation (on a copy: other tests read this database)
+    copy = tmp_path / "copy.db"
+    with sqlite3.connect(TEST_DIR / "unknot-test.db") as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    copy_engine = sa.create_engine(f"sqlite:///{copy}")
+    from bot.web.staff import db as staff_db
+    staff_db.metadata.create_all(copy_engine)
+    retention.purge(copy_engine, days=1, now=10 ** 11)
+    with copy_engine.connect() as conn:
+        assert safety_plan_table.load(conn, sender) is None

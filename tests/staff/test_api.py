@@ -185,6 +185,22 @@ def test_identifiers_are_masked_in_transcripts_lists_and_exports(reviewer, engin
     assert "988" in risk_html and "[phone]" not in risk_html
 
 
+def test_the_persons_safety_plan_is_on_the_conversation_page_masked(reviewer, engine, senders):
+    from bot import safety_plan_table
+    sender = senders["risk_high"]
+    plan = {"warning_signs": "I stop replying to texts", "coping": "", "people": f"my sister {PII_PHONE}"}
+    with engine.begin() as conn:
+        safety_plan_table.store(conn, sender, plan, time.time())
+    cid = cid_of(engine, sender)
+    html = reviewer.get(f"/staff/conversations/{cid}").text
+    assert 'id="safety-plan"' in html and "I stop replying to texts" in html and "skipped" in html
+    api = reviewer.get(f"/staff/api/conversations/{cid}").json()["safety_plan"]
+    assert [s["step"] for s in api] == ["Signs a hard moment is starting", "What helps me cope on my own",
+                                        "People I can ask for help"]
+    assert PII_PHONE not in html + json.dumps(api) and "my sister" in api[2]["text"]
+    assert 'id="safety-plan"' not in reviewer.get(f"/staff/conversations/{cid_of(engine, senders['plain'])}").text
+
+
 def test_admin_can_unmask_one_conversation_and_it_is_audited_reviewer_cannot(reviewer, admin, engine, senders):
     cid = cid_of(engine, senders["pii"])
     assert reviewer.post(f"/staff/conversations/{cid}/unmask", data={"csrf_token": csrf(reviewer)}).status_code == 403

@@ -9,6 +9,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
+from bot import safety_plan_table
 from bot.settings import ROOT
 from bot.web.staff import auth, db, summary
 from tests.staff.conftest import login, make_client
@@ -43,9 +44,12 @@ def test_retention_deletes_old_conversations_from_events_and_every_staff_table(s
     client.post(f"/staff/conversations/{cid}/tags", data={"tags": "old", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/notes", data={"body": "OLDNOTEMARKER", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/unmask", data={"csrf_token": token})
+    with engine.begin() as conn:  # and the person made a safety plan in it (bot/safety_plan_table.py)
+        safety_plan_table.store(conn, old, {"warning_signs": "OLDPLANMARKER"}, 1.0)
     found = [t for t, v in every_text_cell(engine) if old in v or "OLDCONVERSATIONMARKER" in v or "OLDNOTEMARKER" in v]
+    found += [t for t, v in every_text_cell(engine) if "OLDPLANMARKER" in v]
     assert {"events", "unknot_tracker_windows", "staff_conversations", "staff_reviews", "staff_notes",
-            "staff_audit"} <= set(found)
+            "staff_audit", "unknot_safety_plans"} <= set(found)
     before = {t: v for t, v in every_text_cell(engine)}
 
     dry = cli(url, "retention", "--days", "365", "--dry-run")
@@ -54,7 +58,7 @@ def test_retention_deletes_old_conversations_from_events_and_every_staff_table(s
     assert result.returncode == 0 and "Deleted 1 conversations" in result.stdout, result.stderr
 
     leftovers = [(t, v) for t, v in every_text_cell(engine)
-                 if old in v or "oldconversationmarker" in v.lower() or "OLDNOTEMARKER" in v]
+                 if old in v or "oldconversationmarker" in v.lower() or "OLDNOTEMARKER" in v or "OLDPLANMARKER" in v]
     assert leftovers == []
     # everything else is still there, and the refresh does not bring it back
     summary.refresh(engine)

@@ -83,7 +83,10 @@ def test_the_training_domain_is_domain_yml_plus_the_rendered_replies(tmp_path):
     target = crisis_domain.write_training_domain(tmp_path / "domain")
     assert (target / "domain.yml").resolve() == (ROOT / "domain.yml").resolve()
     rendered = yaml.safe_load((target / "crisis.yml").read_text())
-    assert set(rendered["responses"]) == set(crisis_domain.load_replies())
+    replies = crisis_domain.load_replies()
+    with_lines = {n + crisis_domain.YOUTH_SUFFIX for n, r in replies.items()
+                  if crisis_domain._PLACEHOLDER.search(r["text"])}
+    assert set(rendered["responses"]) == set(replies) | with_lines  # the young-person twins of replies with lines
     hand_written = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
     assert not set(hand_written) & set(rendered["responses"]), "a response is both hand-written and rendered"
 
@@ -139,3 +142,32 @@ def test_no_crisis_or_emergency_number_is_typed_in_outside_crisis_lines_yml():
             for lineno, text in _strings_in_python(path):
                 scan(f"{path.relative_to(ROOT)}:{lineno}", text)
     assert found == []
+
+
+def test_young_people_get_their_lines_first_and_adults_never_see_them():
+    responses = crisis_domain.render()["responses"]
+    table = resources.load_crisis_lines()
+    for name in ("utter_crisis_first", "utter_crisis_confirmed", "utter_crisis_immediate", "utter_crisis_lines_again"):
+        for variation in responses[name + crisis_domain.YOUTH_SUFFIX]:
+            code = variation["condition"][0]["value"] if variation.get("condition") else resources.FALLBACK_REGION
+            youth = table[code].youth_lines
+            if youth:
+                assert youth[0].display in variation["text"], (name, code)
+                assert variation["text"].index(youth[0].display) < min(
+                    variation["text"].find(x.display) for x in table[code].lines
+                    if x.display in variation["text"] and not x.emergency)  # the emergency ask may lead
+        for variation in responses[name]:
+            code = variation["condition"][0]["value"] if variation.get("condition") else resources.FALLBACK_REGION
+            assert all(x.display not in variation["text"] for x in table[code].youth_lines
+                       if x.display not in {y.display for y in table[code].lines}), (name, code)
+
+
+@pytest.mark.parametrize("text,youth", [
+    ("im 15 and i want to die", True), ("i’m 14 years old", True), ("i'm in year 10", True),
+    ("im a teenager and cant cope", True), ("not 18 yet", True), ("im in 10th grade", True),
+    ("im 15 minutes from home", None), ("i am 17 weeks pregnant", None), ("my 16 year old wants to die", None),
+    ("my son is 15 years old", None), ("i took 15 pills", None), ("i slept 15 hours", None),
+    ("im 34", False), ("i'm 19 and tired of everything", False)])
+def test_what_a_person_says_about_their_age(text, youth):
+    from bot.crisis import detect_youth
+    assert detect_youth(text) is youth

@@ -148,7 +148,7 @@ def test_asking_the_bot_to_call_gets_the_honest_reply(text):
 
 
 @pytest.mark.parametrize("last", ["utter_crisis_grounding_1", "utter_crisis_grounding_3", "utter_crisis_check_topic",
-                                  "utter_crisis_safety_plan", "utter_crisis_helper"])
+                                  "utter_safety_plan_step_3", "utter_crisis_helper"])
 def test_a_risk_message_inside_any_crisis_step_gets_the_lines(last):
     state = "helper" if last == "utter_crisis_helper" else ACTIVE
     plan = decide(Message("i want to die", "express_risk", "high"), state, last)

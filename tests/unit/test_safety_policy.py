@@ -149,3 +149,27 @@ def test_topic_answers_come_from_the_rules_without_conditions():
     answers = topic_answers([plain, form, conditioned])
     assert answers == {"ask_sleep": (["utter_tip_sleep"], False),
                        "ask_coping_tips": (["utter_coping_intro", "coping_form"], True)}
+
+
+def test_a_safety_plan_answer_is_written_with_the_reply_that_follows(policy, domain):
+    events = start() + [user("i want to die", "express_risk", "high")] + turn(*FIRST)
+    events += [user("can we make a safety plan", "inform")] + turn("utter_safety_plan_start")
+    events += [user("i stop eating and sleep all day", "inform")]
+    action, slots, prediction = predict(policy, domain, events)
+    assert action == "utter_safety_plan_step_2" and prediction.is_no_user_prediction
+    assert slots["safety_plan"] == {"warning_signs": "i stop eating and sleep all day"}
+    assert "i stop eating and sleep all day" in slots["safety_plan_text"] and slots["crisis"] == "active"
+
+
+def test_a_person_under_18_gets_the_lines_for_young_people_and_the_state_reads_the_same(policy, domain):
+    events = start() + [user("im 15 and i want to die", "express_risk", "high", {"locale": "en-GB"})]
+    action, slots, _ = predict(policy, domain, events)
+    assert action == "utter_crisis_first_youth" and slots["youth"] is True
+    tracker_events = events + [SlotSet("youth", True), SlotSet("region", "GB")] + turn(
+        "utter_crisis_first_youth", "utter_crisis_ask_direct") + [user("yes", "affirm")]
+    assert predict(policy, domain, tracker_events)[0] == "utter_crisis_confirmed_youth"  # still the direct answer
+    adult = start() + [user("im 34 and i want to die", "express_risk", "high")]
+    assert predict(policy, domain, adult)[0] == "utter_crisis_first"
+    later = events + [SlotSet("region", "GB")] + turn(*FIRST) + [user("yes", "affirm")] + turn(
+        "utter_crisis_confirmed") + [user("im only 14", "nlu_fallback")]
+    assert predict(policy, domain, later)[0] == "utter_crisis_lines_again_youth"  # said after the first reply

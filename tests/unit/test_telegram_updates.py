@@ -40,6 +40,7 @@ def test_bot_commands_map_to_intents_and_other_slashes_cannot_inject_intents():
     assert command_text("/start campaign-42") == "/greet"
     assert command_text("/help") == "/show_menu"
     assert command_text("/CRISIS") == "/request_crisis_resources"
+    assert command_text("/plan") == "show my safety plan"
     assert command_text('/inform{"pain_severity": 0}') == 'inform{"pain_severity": 0}'
     assert command_text("/express_risk") == "express_risk"
     assert command_text("my back hurts") == "my back hurts"

@@ -20,6 +20,8 @@ from typing import Any, Dict, FrozenSet, List, Optional
 
 import sqlalchemy as sa
 
+from bot import safety_plan_table
+from bot.dialogue.safety_plan import STEPS
 from bot.web.staff import db
 from bot.web.staff.masking import mask
 from bot.web.staff.summary import conversation_rows, day_of, walk
@@ -221,6 +223,17 @@ def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep:
             out.update(name=item.get("name") or kind)
         items.append(out)
     return items
+
+
+def safety_plan_of(conn, sender_id: str, masked: bool) -> List[Dict[str, str]]:
+    """The person's safety plan (bot/safety_plan_table.py) as (step title, their words) rows,
+    masked like the transcript; skipped steps say so. Empty when they made none."""
+    plan = safety_plan_table.load(conn, sender_id)
+    if not plan:
+        return []
+    return [{"step": title, "text": (mask(plan[key]) if masked else plan[key]) if plan.get(key) else "",
+             "skipped": key in plan and not plan[key]}
+            for key, title in STEPS if key in plan]
 
 
 def load_transcript(conn, sender_id: str, threshold: float, masked: bool, keep: FrozenSet[str]):

@@ -1,6 +1,6 @@
 """Delete conversations older than RETENTION_DAYS: Rasa's events, the tracker
-store's window of each (bot/window_table.py, it holds message text too) and
-every staff row about them (summary, flags, review, notes, audit entries).
+store's window of each (bot/window_table.py, it holds message text too), the
+person's safety plan (bot/safety_plan_table.py) and every staff row about them (summary, flags, review, notes, audit entries).
 
 A conversation is old when its *last* event is older than the cutoff. This is
 the only code that writes Rasa's `events` table. It records in the audit log
@@ -14,6 +14,7 @@ from typing import Dict, List, Optional
 import sqlalchemy as sa
 
 from bot.web.staff import audit, db
+from bot.safety_plan_table import has_plan_table, safety_plans
 from bot.window_table import has_window_table, tracker_windows
 
 BATCH = 500
@@ -32,6 +33,9 @@ def old_senders(conn, cutoff: float) -> List[str]:
         # and windows not written since the cutoff (every save rewrites a conversation's window)
         w = tracker_windows
         found.update(r[0] for r in conn.execute(sa.select(w.c.sender_id).where(w.c.updated < cutoff)))
+    if has_plan_table(conn):
+        p = safety_plans
+        found.update(r[0] for r in conn.execute(sa.select(p.c.sender_id).where(p.c.updated < cutoff)))
     return sorted(found)
 
 
@@ -42,6 +46,7 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
     with engine.begin() as conn:
         senders = old_senders(conn, cutoff)
         windows = has_window_table(conn)
+        plans = has_plan_table(conn)
         if senders and db.has_events_table(conn):
             still_active = set()
             e = db.events
@@ -57,7 +62,8 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
             batch = senders[start:start + BATCH]
             if db.has_events_table(conn):
                 deleted["events"] += conn.execute(db.events.delete().where(db.events.c.sender_id.in_(batch))).rowcount
-            tables = (db.conversations, db.flags, db.reviews, db.notes, db.audit) + ((tracker_windows,) if windows else ())
+            tables = (db.conversations, db.flags, db.reviews, db.notes, db.audit) + ((tracker_windows,) if windows else ()) \
+                + ((safety_plans,) if plans else ())
             for table in tables:
                 conn.execute(table.delete().where(table.c.sender_id.in_(batch)))
         conn.execute(db.login_attempts.delete().where(db.login_attempts.c.at < cutoff))

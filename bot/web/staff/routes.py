@@ -215,8 +215,10 @@ class StaffSite:
         with self.engine.begin() as conn:
             events = queries.load_transcript(conn, row["sender_id"], self.threshold, not unmasked, self.keep)
             notes = queries.notes_of(conn, row["sender_id"])
+            plan = queries.safety_plan_of(conn, row["sender_id"], not unmasked)
             audit.record(conn, ctx.user.username, "unmask" if unmasked else "view", row["sender_id"])
         return self.render(ctx, "conversation.html", c=queries._row(self.key, row), events=events, notes=notes,
+                           safety_plan=plan,
                            unmasked=unmasked, sender_id=row["sender_id"] if unmasked else "",
                            intents=self.intents, message=message, page="list")
 
@@ -356,8 +358,9 @@ class StaffSite:
         with self.engine.begin() as conn:
             events = queries.load_transcript(conn, row["sender_id"], self.threshold, True, self.keep)
             notes = queries.notes_of(conn, row["sender_id"])
+            plan = queries.safety_plan_of(conn, row["sender_id"], True)
             audit.record(conn, ctx.user.username, "view", row["sender_id"])
-        return JSONResponse({**queries._row(self.key, row), "events": events, "notes": notes})
+        return JSONResponse({**queries._row(self.key, row), "events": events, "notes": notes, "safety_plan": plan})
 
     def api_review(self, ctx: Ctx) -> Response:
         row = self._conversation(ctx)
