@@ -124,3 +124,24 @@ def test_a_safety_plan_is_stored_shown_again_and_deleted_with_the_conversation(c
     retention.purge(copy_engine, days=1, now=10 ** 11)
     with copy_engine.connect() as conn:
         assert safety_plan_table.load(conn, sender) is None
+
+
+@pytest.mark.parametrize("text,meta,youth_line", [
+    ("im 15 and i want to end my life", {"locale": "en-GB"}, "0800 1111"),
+    ("i'm in year 9 and i don't want to be alive", {"locale": "en-AU"}, "1800 55 1800"),
+])
+def test_a_young_person_gets_the_lines_for_young_people_first(chat: Chat, text, meta, youth_line):
+    sender = chat.new_sender()
+    first = chat.send(sender, text, meta)
+    assert shows_crisis_lines(first[0]) and youth_line in first[0]["text"]
+    later = chat.text(chat.send(sender, "yes", meta))
+    assert youth_line in later  # every crisis reply after it too
+
+
+def test_an_age_given_after_the_first_reply_brings_the_youth_lines_and_adults_never_get_them(chat: Chat):
+    sender = chat.new_sender()
+    assert "0800 1111" not in chat.text(chat.send(sender, "i want to die", {"locale": "en-GB"}))
+    assert "0800 1111" in chat.text(chat.send(sender, "im only 14", {"locale": "en-GB"}))
+    adult = chat.new_sender()
+    assert "0800 1111" not in chat.text(chat.send(adult, "my 15 year old is driving me mad and i want to die",
+                                                  {"locale": "en-GB"}))

@@ -216,6 +216,16 @@ def test_a_risk_message_gets_crisis_lines_in_the_first_reply(telegram):
     assert region[-1] == "GB"
 
 
+def test_plan_shows_the_safety_plan_built_on_telegram(telegram):
+    chat = telegram.new_chat()
+    assert "haven't made a safety plan" in "\n".join(telegram.send(chat, "/plan", language="en-IE"))
+    telegram.send(chat, "i'm 16 and i want to die", language="en-IE")
+    telegram.send(chat, "make a safety plan")
+    telegram.send(chat, "i stop going to school")
+    shown = "\n".join(telegram.send(chat, "/plan"))
+    assert "i stop going to school" in shown and "1800 66 66 66" in shown  # Childline Ireland: they said 16
+
+
 def test_what_the_person_says_beats_the_telegram_language(telegram):
     chat = telegram.new_chat()
     text = "\n".join(telegram.send(chat, "i'm in australia and i want to end my life", language="en-GB"))
