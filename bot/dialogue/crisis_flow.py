@@ -42,13 +42,17 @@ SAFETY_QUESTIONS = ("utter_crisis_confirmed", "utter_crisis_unsure", "utter_cris
 GROUNDING = ("utter_crisis_grounding_1", "utter_crisis_grounding_2", "utter_crisis_grounding_3",
              "utter_crisis_grounding_done")
 
+# Replies after "before we switch: are you safe?" that leave the topic asked for still waiting
+# for a safe answer (an unsure answer gets another safety question, then the topic).
+KEEPS_PENDING_TOPIC = ("utter_crisis_unsure", "utter_crisis_listen", "utter_crisis_lines_again")
+
 # What each crisis reply says about the state after it (a reply not listed keeps the state).
 _ACTION_STATE: Dict[str, Optional[str]] = {
     "utter_crisis_acted": ACTED, "utter_crisis_acted_again": ACTED, "utter_crisis_acted_wont_call": ACTED,
     "utter_crisis_immediate": IMMEDIATE, "utter_crisis_immediate_again": IMMEDIATE,
     "utter_crisis_immediate_wont_call": IMMEDIATE,
     "utter_crisis_safe": SAFE, "utter_crisis_safe_listen": SAFE,
-    "utter_crisis_go_on": None,
+    "utter_crisis_go_on": None, "utter_crisis_safe_go_on": None,
     "utter_distress_check": DISTRESS, "utter_distress_listen": DISTRESS, "utter_distress_ok": None,
     "utter_crisis_helper": HELPER, "utter_crisis_helper_listen": HELPER,
 }
@@ -173,6 +177,8 @@ _TALK = _rx(
     r"\b(?:will|can|could|would) (?:you|u) (?:please )?(?:call|ring|phone|contact|text|message|send) "
     r"(?:someone|somebody|anyone|them|an ambulance|help|the police|emergency|\d{3,}|for me)\b|"
     r"\b(?:call|ring|send) (?:someone|somebody|help|an ambulance) for me\b|"
+    r"\b(?:can|could|will|would) (?:you|u) (?:please |pls )?(?:call|ring|phone|contact|text|message)\b[^.?!]{0,30}\bfor me\b|"
+    r"\b(?:send|get) (?:someone|somebody|help|an ambulance|the police|a doctor|people) (?:to|round|over|here)\b|"
     r"\b(?:just )?(?:talk|chat|stay) (?:to|with) me\b|\bkeep me company\b|\bdon't (?:leave|go)\b|"
     r"\bcan (?:you|u) (?:just )?(?:talk|listen|stay)\b|\bi just (?:want|need) (?:to talk|someone|to be heard)\b|"
     r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b|"
@@ -199,7 +205,7 @@ _NOT_SAFE_ANSWER = _rx(
     r"^(?:no|nope|nah|not really|not exactly|not sure|i don't think so|i'm not|not at all|no i'm not)\b")
 _DISTRESS = _rx(
     r"\b(?:exhausted|worn out|so tired of|tired of (?:everything|it all|this)|pointless|hopeless|can't cope|"
-    r"can't take (?:it|this|much more)|too much|give up|giving up|no point|what's the point|fed up|drained|"
+    r"can't take (?:it|this|much more)|too much|give up|giving up|no point|what(?:'s|s| is) (?:even )?the point|fed up|drained|"
     r"empty inside|numb|nothing (?:helps|works|matters|ever changes)|never (?:gets|get) better|at the end of my "
     r"(?:rope|tether)|falling apart|breaking down|can't do this|no energy|no hope)\b")
 _HEAVIER = _rx(r"\bheavier\b|\bworse than that\b|\bmore than (?:that|pain)\b|\bdark\b|\bnot just (?:the )?pain\b")
@@ -338,7 +344,7 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
         if answer == "doubt":
             return Plan("unsure", ("utter_crisis_unsure",))
         if answer == "safe":
-            return Plan("safe", ("utter_crisis_safe",))
+            return _safe_or_topic(message, topic_answers)
     if last_bot_action in SAFETY_QUESTIONS and not message.is_button:
         answer = _safety_answer(message, norm)
         if answer == "safe":
@@ -346,7 +352,7 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
                 actions, loop = topic_answers[pending_topic]
                 return Plan("go_on", ("utter_crisis_go_on",) + tuple(actions), end_crisis=True,
                             topic=pending_topic, keeps_loop=loop)
-            return Plan("safe", ("utter_crisis_safe",))
+            return _safe_or_topic(message, topic_answers)
         if answer == "not_safe":
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="not_safe")
         if answer == "doubt":
@@ -382,6 +388,16 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
     if state == IMMEDIATE:
         return Plan("immediate_again", ("utter_crisis_immediate_again",))
     return Plan("listen", ("utter_crisis_listen",))
+
+
+def _safe_or_topic(message: Message, topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]]) -> Plan:
+    """A clear "no, I'm ok" that also asks for something ("im ok, can you help me sleep"): both
+    are respected, the safe answer first (the lines one tap away), then the topic itself."""
+    if _is_topic(message) and topic_answers and message.intent in topic_answers:
+        actions, loop = topic_answers[message.intent]
+        return Plan("go_on", ("utter_crisis_safe_go_on",) + tuple(actions), end_crisis=True,
+                    topic=message.intent, keeps_loop=loop)
+    return Plan("safe", ("utter_crisis_safe",))
 
 
 def _reason_of(message: Message) -> str:

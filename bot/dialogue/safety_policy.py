@@ -70,6 +70,7 @@ class SessionView:
     first_of_session: bool = True
     last_bot_action: Optional[str] = None
     previous_intent: Optional[str] = None                 # the user turn before the current one
+    pending_topic: Optional[str] = None                   # a topic asked for, met with "are you safe?" first
 
     @property
     def is_first_turn_of_session(self) -> bool:
@@ -101,6 +102,10 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
             if view.current is not None:
                 view.previous_intent = view.current.intent_name
                 view.before += pending
+                if "utter_crisis_check_topic" in pending:
+                    view.pending_topic = view.current.intent_name
+                elif any(a not in crisis_flow.KEEPS_PENDING_TOPIC for a in pending):
+                    view.pending_topic = None  # answered, or something else happened
             view.current, pending, seen_user = event, [], True
         elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
             name = base_action(event.action_name)
@@ -136,7 +141,7 @@ def crisis_inputs(tracker: DialogueStateTracker) -> Tuple[Any, ...]:
     state = state_before(view)
     return (view.current.intent_name if view.current else None, tuple(view.since_user), view.last_bot_action,
             state, view.is_first_turn_of_session, view.carried if view.is_first_turn_of_session else None,
-            view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None)
+            view.pending_topic if view.last_bot_action in crisis_flow.SAFETY_QUESTIONS else None)
 
 
 def topic_answers(trackers: Sequence[TrackerWithCachedStates]) -> Dict[str, Tuple[List[str], bool]]:
@@ -283,7 +288,7 @@ class SafetyPolicy(Policy):
         assert view.current is not None
         message = self._message(tracker, view.current)
         state = state_before(view)
-        pending = view.previous_intent if view.last_bot_action == "utter_crisis_check_topic" else None
+        pending = view.pending_topic if view.last_bot_action in crisis_flow.SAFETY_QUESTIONS else None
         stored = safety_plan.stored(tracker.get_slot(PLAN_SLOT)) if PLAN_SLOT in tracker.slots else {}
         plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
                                   carried=view.carried, pending_topic=pending, topic_answers=self.topics,

@@ -153,3 +153,25 @@ def test_a_risk_message_inside_any_crisis_step_gets_the_lines(last):
     state = "helper" if last == "utter_crisis_helper" else ACTIVE
     plan = decide(Message("i want to die", "express_risk", "high"), state, last)
     assert plan.actions[0] in ("utter_crisis_again", "utter_crisis_first"), plan
+
+
+def test_a_safe_answer_that_also_asks_for_a_topic_gets_both():
+    topics = {"ask_sleep": (("utter_tip_sleep",), False)}
+    plan = decide(Message("nah i'm fine really, how do i sleep with this back", "ask_sleep"), ACTIVE, ASK_DIRECT,
+                  topic_answers=topics)
+    assert plan.actions == ("utter_crisis_safe_go_on", "utter_tip_sleep") and plan.end_crisis
+    plan = decide(Message("yes i'm safe, what helps sleep", "ask_sleep"), ACTIVE, "utter_crisis_confirmed",
+                  topic_answers=topics)
+    assert plan.actions[-1] == "utter_tip_sleep"
+    assert kind("no, i'm ok", intent="deny") == "safe"  # no topic: the plain safe answer
+
+
+@pytest.mark.parametrize("text", ["whats even the point of trying", "what is the point anymore"])
+def test_pointlessness_without_apostrophes_is_distress(text):
+    assert kind(text, state=None, last="utter_menu") == "distress"
+
+
+@pytest.mark.parametrize("text", ["could you phone my mum for me", "can u text the helpline for me",
+                                  "send someone round please", "get an ambulance here"])
+def test_asking_the_bot_to_contact_someone_gets_the_honest_reply(text):
+    assert kind(text, last="utter_crisis_confirmed") == "talk"

@@ -173,3 +173,15 @@ def test_a_person_under_18_gets_the_lines_for_young_people_and_the_state_reads_t
     later = events + [SlotSet("region", "GB")] + turn(*FIRST) + [user("yes", "affirm")] + turn(
         "utter_crisis_confirmed") + [user("im only 14", "nlu_fallback")]
     assert predict(policy, domain, later)[0] == "utter_crisis_lines_again_youth"  # said after the first reply
+
+
+def test_a_topic_asked_for_waits_through_an_unsure_answer_to_the_safety_check(policy, domain):
+    events = start() + [user("i want to die", "express_risk", "high")] + turn(*FIRST)
+    events += [user("what stretches help", "ask_stretches")] + turn("utter_crisis_check_topic")
+    events += [user("not sure", "nlu_fallback")] + turn("utter_crisis_unsure")
+    events += [user("ok yeah i'm safe", "affirm")]
+    actions = []
+    for _ in range(3):
+        action, _, _ = predict(policy, domain, events + [ActionExecuted(a) for a in actions])
+        actions.append(action)
+    assert actions[:2] == ["utter_crisis_go_on", "utter_tip_stretches"]
