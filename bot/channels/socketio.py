@@ -15,6 +15,9 @@ Here:
   once (`{ok}`), so the widget knows it arrived; a repeated `client_id` (a
   resend after a lost acknowledgement) is acknowledged but not processed again.
 - `bot_typing {typing}` is emitted to the conversation while the bot works.
+- `crisis_state {active}` after every turn: whether the conversation is still in
+  the crisis conversation (the `crisis` slot; safe, but not yet gone on, and
+  worried about someone else count). The widget keeps its crisis bar while it lasts.
 - `history_request` answers with the bound conversation's messages, so a
   reloaded widget shows them again. Rasa's HTTP API stays closed.
 - Browsers may connect only from `settings.allowed_origins` (socket.io CORS).
@@ -36,6 +39,10 @@ from bot.channels.widget_session import SessionSigner, clean_message, history_me
 from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
+
+# `crisis` slot values (bot/dialogue/crisis_flow.py) during which the widget keeps its crisis bar:
+# the crisis itself, "safe" until the person goes on, and someone worried about another person.
+BAR_STATES = ("active", "immediate", "acted", "safe", "helper")
 
 SEEN_PER_SESSION = 100
 SEEN_SESSIONS = 10_000
@@ -126,10 +133,22 @@ class BoundSocketIOInput(SocketIOInput):
             events = [e.as_dict() for e in tracker.events] if tracker is not None else []
             return {"ok": True, "session_id": session_id, "messages": history_messages(events)}
 
+        async def crisis_active(session_id: str) -> Optional[bool]:
+            agent = getattr(webhook.ctx.app.ctx, "agent", None)
+            if agent is None or agent.tracker_store is None:
+                return None
+            tracker = await agent.tracker_store.retrieve(session_id)
+            if tracker is None or "crisis" not in tracker.slots:
+                return None
+            return tracker.get_slot("crisis") in BAR_STATES
+
         async def process(message: UserMessage, session_id: str) -> None:
             await sio.emit("bot_typing", {"typing": True}, room=session_id, namespace=namespace)
             try:
                 await on_new_message(message)
+                active = await crisis_active(session_id)
+                if active is not None:
+                    await sio.emit("crisis_state", {"active": active}, room=session_id, namespace=namespace)
             except Exception:  # noqa: BLE001 - a failed turn must not kill the channel
                 logger.exception("Handling a socket.io message failed")
             finally:

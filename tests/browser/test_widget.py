@@ -388,3 +388,23 @@ def test_reconnects_after_a_server_restart_and_sends_what_was_typed_offline(new_
     log = page.get_by_role("log", name="Conversation with Unknot")
     expect(log).to_contain_text(FIRST_STEP)
     assert user_messages(page) == ["can stress cause back pain?"]
+
+
+def test_the_crisis_bar_goes_when_the_crisis_conversation_ends_and_comes_back_with_the_next(new_context, web_url,
+                                                                                         errors):
+    page = new_context(locale="en-GB", viewport=PHONE).new_page()
+    errors.watch(page)
+    open_widget(page, web_url)
+    crisis_bar = page.get_by_role("region", name="Crisis lines")
+    reply_to(page, lambda: say(page, "i want to end my life"))
+    expect(crisis_bar).to_be_visible()
+    reply_to(page, lambda: say(page, "no, I'm safe"))
+    expect(crisis_bar).to_be_visible()  # safe, but not gone on yet: the lines stay one tap away
+    reply_to(page, lambda: say(page, "can stress cause back pain?"))  # the person chose to go on
+    expect(crisis_bar).to_be_hidden()
+    page.reload()
+    expect(page.get_by_role("log", name="Conversation with Unknot")).to_contain_text("116 123")
+    expect(crisis_bar).to_be_hidden()  # and it stays gone after a reload
+    reply_to(page, lambda: say(page, "i don't want to be alive anymore"))
+    expect(crisis_bar).to_be_visible()
+    assert errors.errors == []

@@ -70,6 +70,8 @@ export class Connection {
     s.on("session_confirm", (data) => this.onSessionConfirm(data));
     s.on("bot_uttered", (message) => o.onMessage(message));
     s.on("bot_typing", (data) => o.onTyping(Boolean(data && data.typing)));
+    // after every turn: is the conversation still in the crisis conversation?
+    s.on("crisis_state", (data) => { if (o.onCrisisState) o.onCrisisState(Boolean(data && data.active)); });
     s.on("disconnect", () => {
       this.ready = false;
       o.onTyping(false);

@@ -102,6 +102,7 @@ class Widget {
       onSession: (session) => this.onSession(session),
       onMessage: (message) => this.addBotMessage(message, new Date()),
       onTyping: (typing) => this.showTyping(typing),
+      onCrisisState: (active) => this.onCrisisState(active),
       onDelivery: (item, state) => this.showDelivery(item, state),
     });
     // The crisis bar's flag sits next to the session token, in the same storage
@@ -485,6 +486,15 @@ class Widget {
     try {
       this.connection.store.setItem(this.crisisBarKey, JSON.stringify({ sessionId, hidden: !show }));
     } catch (e) { /* ignore: the bar just won't survive a reload */ }
+  }
+
+  // The server says after each turn whether the crisis conversation goes on. When it has
+  // ended (the person said they are safe and went on), the bar goes, and a later crisis
+  // reply brings it back.
+  onCrisisState(active) {
+    if (active || this.crisisBar.hidden && !this.savedCrisisBar()) return;
+    this.showCrisisBar(false, { save: false });
+    this.forgetCrisisBar();
   }
 
   markCrisisBarOverflow() {
