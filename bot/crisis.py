@@ -6,6 +6,7 @@ The crisis replies themselves are domain responses rendered from that file
 """
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Dict, List, Mapping, Optional
 
@@ -88,9 +89,12 @@ def tap_links(region_lines: resources.RegionLines) -> str:
     return ("Tap to " + " · ".join(links)) if links else ""
 
 
-def regional_lines_text(region: Optional[str], channel: Optional[str] = None) -> str:
-    """"Lines for Australia: ..." with tap-to-call/text links where the channel renders them."""
+def regional_lines_text(region: Optional[str], channel: Optional[str] = None, youth: bool = False) -> str:
+    """"Lines for Australia: ..." with tap-to-call/text links where the channel renders them
+    (for a person who said they are under 18, the lines for young people first)."""
     lines = resources.lines_for(region)
+    if youth and lines.youth_lines:
+        lines = dataclasses.replace(lines, lines=lines.youth_lines + lines.lines)
     text = f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"
     if channel in LINK_CHANNELS and tap_links(lines):
         text += "\n\n" + tap_links(lines)

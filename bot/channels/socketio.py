@@ -15,9 +15,10 @@ Here:
   once (`{ok}`), so the widget knows it arrived; a repeated `client_id` (a
   resend after a lost acknowledgement) is acknowledged but not processed again.
 - `bot_typing {typing}` is emitted to the conversation while the bot works.
-- `crisis_state {active}` after every turn: whether the conversation is still in
-  the crisis conversation (the `crisis` slot; safe, but not yet gone on, and
-  worried about someone else count). The widget keeps its crisis bar while it lasts.
+- `crisis_state {active, youth}` after every turn: whether the conversation is
+  still in the crisis conversation (the `crisis` slot; safe, but not yet gone on,
+  and worried about someone else count), and whether the person said they are
+  under 18. The widget keeps its crisis bar while it lasts, youth lines first.
 - `history_request` answers with the bound conversation's messages, so a
   reloaded widget shows them again. Rasa's HTTP API stays closed.
 - Browsers may connect only from `settings.allowed_origins` (socket.io CORS).
@@ -133,22 +134,23 @@ class BoundSocketIOInput(SocketIOInput):
             events = [e.as_dict() for e in tracker.events] if tracker is not None else []
             return {"ok": True, "session_id": session_id, "messages": history_messages(events)}
 
-        async def crisis_active(session_id: str) -> Optional[bool]:
+        async def crisis_state(session_id: str) -> Optional[Dict[str, bool]]:
             agent = getattr(webhook.ctx.app.ctx, "agent", None)
             if agent is None or agent.tracker_store is None:
                 return None
             tracker = await agent.tracker_store.retrieve(session_id)
             if tracker is None or "crisis" not in tracker.slots:
                 return None
-            return tracker.get_slot("crisis") in BAR_STATES
+            youth = "youth" in tracker.slots and tracker.get_slot("youth") is True
+            return {"active": tracker.get_slot("crisis") in BAR_STATES, "youth": youth}
 
         async def process(message: UserMessage, session_id: str) -> None:
             await sio.emit("bot_typing", {"typing": True}, room=session_id, namespace=namespace)
             try:
                 await on_new_message(message)
-                active = await crisis_active(session_id)
-                if active is not None:
-                    await sio.emit("crisis_state", {"active": active}, room=session_id, namespace=namespace)
+                state = await crisis_state(session_id)
+                if state is not None:
+                    await sio.emit("crisis_state", state, room=session_id, namespace=namespace)
             except Exception:  # noqa: BLE001 - a failed turn must not kill the channel
                 logger.exception("Handling a socket.io message failed")
             finally:

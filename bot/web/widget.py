@@ -30,12 +30,15 @@ CONFIG_ELEMENT_ID = "unknot-widget-config"
 def crisis_config() -> Dict[str, Any]:
     """Every region's lines, ready for the widget: name, what to do, link, hours."""
     regions: Dict[str, Any] = {}
+
+    def entry(line: resources.CrisisLine) -> Dict[str, Any]:
+        return {"name": line.name, "text": resources.line_action(line), "href": resources.link_for(line),
+                "hours": line.hours, "emergency": line.emergency}
+
     for code, region in resources.load_crisis_lines().items():
-        lines: List[Dict[str, Any]] = []
-        for line in region.lines:
-            lines.append({"name": line.name, "text": resources.line_action(line), "href": resources.link_for(line),
-                          "hours": line.hours, "emergency": line.emergency})
-        regions[code] = {"name": region.name, "lines": lines}
+        # youth_lines: put first in the crisis bar once the server says the person is under 18
+        regions[code] = {"name": region.name, "lines": [entry(x) for x in region.lines],
+                         "youth_lines": [entry(x) for x in region.youth_lines]}
     return {"fallback": resources.FALLBACK_REGION, "regions": regions}
 
 

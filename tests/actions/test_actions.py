@@ -85,6 +85,14 @@ def test_regional_lines_follow_where_the_person_says_they_are(dispatcher, domain
     assert events == [SlotSet("region", "AU")]
 
 
+def test_regional_lines_for_a_young_person_lead_with_the_lines_for_young_people(dispatcher, domain):
+    tracker = said("i'm in australia")
+    tracker.slots["youth"] = True
+    run(ActionRegionalLines(), dispatcher, tracker, domain)
+    text = dispatcher.messages[0]["text"]
+    assert text.index("1800 55 1800") < text.index("13 11 14")  # Kids Helpline first, Lifeline too
+
+
 def test_regional_lines_for_a_country_without_its_own_list_are_international(dispatcher, domain):
     events = run(ActionRegionalLines(), dispatcher, said("i'm in germany"), domain)
     assert "Lines for International" in dispatcher.messages[0]["text"]

@@ -408,3 +408,16 @@ def test_the_crisis_bar_goes_when_the_crisis_conversation_ends_and_comes_back_wi
     reply_to(page, lambda: say(page, "i don't want to be alive anymore"))
     expect(crisis_bar).to_be_visible()
     assert errors.errors == []
+
+
+def test_a_young_person_gets_the_lines_for_young_people_first_in_the_crisis_bar(new_context, web_url, errors):
+    page = new_context(locale="en-GB", viewport=PHONE).new_page()
+    errors.watch(page)
+    open_widget(page, web_url)
+    crisis_bar = page.get_by_role("region", name="Crisis lines")
+    first = reply_to(page, lambda: say(page, "im 15 and i want to end my life"))
+    expect(first).to_contain_text("0800 1111")  # Childline, in the reply itself
+    expect(crisis_bar).to_be_visible()
+    expect(crisis_bar.get_by_role("link").first).to_have_attribute("href", "tel:08001111")
+    expect(crisis_bar.get_by_role("link", name="Call Samaritans 116 123")).to_be_visible()  # the others stay
+    assert errors.errors == []

@@ -71,7 +71,9 @@ export class Connection {
     s.on("bot_uttered", (message) => o.onMessage(message));
     s.on("bot_typing", (data) => o.onTyping(Boolean(data && data.typing)));
     // after every turn: is the conversation still in the crisis conversation?
-    s.on("crisis_state", (data) => { if (o.onCrisisState) o.onCrisisState(Boolean(data && data.active)); });
+    s.on("crisis_state", (data) => {
+      if (o.onCrisisState) o.onCrisisState(Boolean(data && data.active), Boolean(data && data.youth));
+    });
     s.on("disconnect", () => {
       this.ready = false;
       o.onTyping(false);

@@ -53,9 +53,11 @@ export function renderLines(list, region, doc = document) {
 // included. Each link's visible text is its whole accessible name ("Call
 // Samaritans 116 123"), so what people see is what a screen reader or voice
 // control calls it.
-export function barLinks(region) {
+export function barLinks(region, youth = false) {
   const links = [];
-  for (const line of (region && region.lines) || []) {
+  // for a young person, the region's lines for young people come first
+  const lines = [...((youth && region && region.youth_lines) || []), ...((region && region.lines) || [])];
+  for (const line of lines) {
     const href = typeof line.href === "string" ? line.href : "";
     const verb = /^tel:/i.test(href) ? "Call" : (/^sms:/i.test(href) ? "Text" : null);
     if (!verb) continue;
@@ -71,9 +73,9 @@ export function barLinks(region) {
   return links;
 }
 
-export function renderBar(list, region, doc = document) {
+export function renderBar(list, region, doc = document, youth = false) {
   list.textContent = "";
-  for (const link of barLinks(region)) {
+  for (const link of barLinks(region, youth)) {
     const a = safeLink(link.href, doc);
     if (!a) continue;
     a.textContent = link.label;

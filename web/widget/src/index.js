@@ -102,7 +102,7 @@ class Widget {
       onSession: (session) => this.onSession(session),
       onMessage: (message) => this.addBotMessage(message, new Date()),
       onTyping: (typing) => this.showTyping(typing),
-      onCrisisState: (active) => this.onCrisisState(active),
+      onCrisisState: (active, youth) => this.onCrisisState(active, youth),
       onDelivery: (item, state) => this.showDelivery(item, state),
     });
     // The crisis bar's flag sits next to the session token, in the same storage
@@ -236,7 +236,7 @@ class Widget {
       this.region = this.regionSelect.value;
       renderLines(this.crisisList, regions[this.region], document);
       // someone who picked their region in "Get help now" gets its lines in the bar too
-      renderBar(this.crisisBarList, regions[this.region], document);
+      renderBar(this.crisisBarList, regions[this.region], document, Boolean(this.youth));
       this.markCrisisBarOverflow();
     });
     // The fade that says "more lines this way" goes once the row is scrolled to its end.
@@ -491,7 +491,13 @@ class Widget {
   // The server says after each turn whether the crisis conversation goes on. When it has
   // ended (the person said they are safe and went on), the bar goes, and a later crisis
   // reply brings it back.
-  onCrisisState(active) {
+  onCrisisState(active, youth) {
+    if (youth && !this.youth) {
+      this.youth = true;  // said they are under 18: the lines for young people lead the bar
+      const regions = (this.config.crisis && this.config.crisis.regions) || {};
+      renderBar(this.crisisBarList, regions[this.region], document, true);
+      this.markCrisisBarOverflow();
+    }
     if (active || this.crisisBar.hidden && !this.savedCrisisBar()) return;
     this.showCrisisBar(false, { save: false });
     this.forgetCrisisBar();
