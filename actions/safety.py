@@ -31,6 +31,5 @@ class ActionRegionalLines(Action):
         if region is None:
             dispatcher.utter_message(response="utter_ask_region")
             return []
-        dispatcher.utter_message(text=regional_lines_text(region, tracker.get_latest_input_channel(),
-                                                          youth=tracker.get_slot("youth") is True))
+        dispatcher.utter_message(text=regional_lines_text(region, youth=tracker.get_slot("youth") is True))
         return [SlotSet("region", region)]

@@ -1,4 +1,4 @@
-"""The person's region for crisis lines, and the regional lines as text (action_regional_lines).
+"""The person's region and age for crisis lines, and the regional lines as text (action_regional_lines).
 
 Lines come from `bot.safety.resources` (crisis_lines.yml, the one file staff edit).
 The crisis replies themselves are domain responses rendered from that file
@@ -6,11 +6,11 @@ The crisis replies themselves are domain responses rendered from that file
 """
 from __future__ import annotations
 
-import dataclasses
 import re
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 from bot.safety import resources
+from bot.safety.crisis_domain import full_lines
 
 # Metadata keys a channel may use for the person's locale.
 LOCALE_KEYS = ("locale", "language_code", "language")
@@ -74,28 +74,10 @@ def detect_youth(text: Optional[str]) -> Optional[bool]:
     return None
 
 
-# Channels whose clients render markdown links, so tel:/sms: links can be tapped.
-LINK_CHANNELS = {"rest", "socketio"}
-
-
-def tap_links(region_lines: resources.RegionLines) -> str:
-    """"Tap to call or text: [Samaritans 116 123](tel:116123) · ..." (markdown)."""
-    links = []
-    for line in region_lines.lines:
-        link = resources.tel_link(line) or resources.sms_link(line)
-        if link:
-            verb = "call" if link.startswith("tel:") else "text"
-            links.append(f"[{verb} {line.name} {line.display}]({link})")
-    return ("Tap to " + " · ".join(links)) if links else ""
-
-
-def regional_lines_text(region: Optional[str], channel: Optional[str] = None, youth: bool = False) -> str:
-    """"Lines for Australia: ..." with tap-to-call/text links where the channel renders them
-    (for a person who said they are under 18, the lines for young people first)."""
+def regional_lines_text(region: Optional[str], youth: bool = False) -> str:
+    """"Lines for Australia: ..." in the same rows as the crisis replies (crisis_domain.full_lines:
+    one formatter for every list of lines the bot shows), tap-to-call/text links included; the
+    Telegram channel turns them into plain numbers. For a person who said they are under 18, the
+    lines for young people first."""
     lines = resources.lines_for(region)
-    if youth and lines.youth_lines:
-        lines = dataclasses.replace(lines, lines=lines.youth_lines + lines.lines)
-    text = f"Lines for {lines.name}:\n\n{resources.format_lines_text(lines)}"
-    if channel in LINK_CHANNELS and tap_links(lines):
-        text += "\n\n" + tap_links(lines)
-    return text
+    return f"Lines for {lines.name}:\n{full_lines(lines, youth)}"
