@@ -354,6 +354,22 @@ RULES: List[Rule] = [
        "$WILL to? $ADV? overdose|od", "overdosed|oded", "took|take|taken|taking an overdose",
        "@think|consider|plan about|of? overdosing|overdose",
        subject=True, media=True),
+    # a way of dying done to oneself, wanted, tried or done ("tried to hang myself", "hanged
+    # myself"): no everyday reading. "shoot/poison/gas myself" only with an intent or attempt
+    # verb ("i poisoned myself with that chicken" is food).
+    _r("attempt_self", EXPLICIT, HIGH,
+       "$WILL to? $ADV? @hang|drown|strangle|suffocate|poison|shoot|gas|electrocute|hanged myself",
+       "hanged|drowned|strangled|suffocated myself",
+       subject=True, media=True,
+       weak_next={"for", "over", "if"}, weak_prev={"nearly", "almost", "practically"},
+       next_not={"a", "an", "some", "up"}),
+    # saying one is not safe, about oneself ("im not safe rn", "i don't feel safe with myself")
+    _r("not_safe_self", EXPLICIT, POSSIBLE,
+       "i am not safe", "i do not feel safe", "i am not feeling safe", "i no longer feel safe",
+       "not safe from|with|around myself",
+       next_ok={END, "right", "now", "rn", "tonight", "anymore", "any", "on", "alone", "by", "myself",
+                "from", "with", "around", "at", "today"},
+       next_not={"to", "at", "in", "here", "there", "driving", "walking", "home"}),
     _r("want_death", EXPLICIT, HIGH,
        "want|wish|crave|welcome|long for death", "want to be with the dead",
        subject=True, next_ok={END}),

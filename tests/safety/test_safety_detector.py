@@ -350,3 +350,15 @@ def test_hopelessness_and_warning_signs_are_risk(text):
 ])
 def test_near_misses_of_the_warning_sign_rules_are_not_risk(text):
     assert not assess(text).is_risk, text
+
+
+@pytest.mark.parametrize("text,level", [
+    ("i tried to hang myself last night", "high"), ("wanted to drown myself in the river", "high"),
+    ("i hanged myself but the rope broke", "high"), ("im not safe rn", "possible"),
+    ("i don't feel safe with myself tonight", "possible"),
+    ("i hung myself a new shelf", "none"), ("i poisoned myself with that chicken", "none"),
+    ("im not safe to drive", "none"), ("my brother tried to hang himself", "none"),
+    ("i dont feel safe at home", "none")])
+def test_an_attempt_or_not_being_safe_is_read_without_other_risk_words(text, level):
+    from bot.safety import assess
+    assert assess(text).level.value == level
