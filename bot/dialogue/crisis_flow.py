@@ -21,7 +21,7 @@ hand, a plan, doubt, refusal to call; a learned model does the first detection (
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
 
 from bot.dialogue import safety_plan
@@ -49,10 +49,11 @@ KEEPS_PENDING_TOPIC = ("utter_crisis_unsure", "utter_crisis_listen", "utter_cris
 # What each crisis reply says about the state after it (a reply not listed keeps the state).
 _ACTION_STATE: Dict[str, Optional[str]] = {
     "utter_crisis_acted": ACTED, "utter_crisis_acted_again": ACTED, "utter_crisis_acted_wont_call": ACTED,
+    "utter_crisis_acted_talk": ACTED,
     "utter_crisis_immediate": IMMEDIATE, "utter_crisis_immediate_again": IMMEDIATE,
     "utter_crisis_immediate_wont_call": IMMEDIATE,
     "utter_crisis_safe": SAFE, "utter_crisis_safe_listen": SAFE,
-    "utter_crisis_go_on": None, "utter_crisis_safe_go_on": None,
+    "utter_crisis_go_on": None, "utter_crisis_safe_go_on": None, "utter_crisis_safe_moving_on": None,
     "utter_distress_check": DISTRESS, "utter_distress_listen": DISTRESS, "utter_distress_ok": None,
     "utter_crisis_helper": HELPER, "utter_crisis_helper_listen": HELPER,
 }
@@ -128,7 +129,7 @@ _ACT = _rx(
     r"\b(?:cut|slit|slashed|burn(?:ed|t)|hurt|harmed|stabbed|scratched|hit)\b (?:myself|my (?:wrists?|arms?|legs?|"
     r"thighs?|skin|stomach))"
     r"|\b(?:overdosed|od'?d|o\.d\.'?d)\b|\btook an? (?:overdose|od)\b"
-    r"|\b(?:i|i've|i have)\b[^.?!]{0,10}?" + _NEG + r"\b(?:did it|done it|tried to (?:kill|end|hang|drown)|"
+    r"|\b(?:i|i've|i have|just|already)\b[^.?!]{0,10}?" + _NEG + r"\b(?:did it|done it|tried to (?:kill|end|hang|drown)|"
     r"attempted|tried again)\b")
 # What follows an act, read only inside a crisis.
 _AFTERMATH = _rx(
@@ -208,6 +209,11 @@ _DISTRESS = _rx(
     r"can't take (?:it|this|much more)|too much|give up|giving up|no point|what(?:'s|s| is) (?:even )?the point|fed up|drained|"
     r"empty inside|numb|nothing (?:helps|works|matters|ever changes)|never (?:gets|get) better|at the end of my "
     r"(?:rope|tether)|falling apart|breaking down|can't do this|no energy|no hope)\b")
+# Choosing to go on, said with or after "i'm safe" ("im ok now, can we move on"): the crisis
+# state ends. Only read once the person is safe, so "i can't go on" never gets here.
+_GO_ON = _rx(r"\b(?:can we|let's|lets|i want to|i'd like to|happy to|ready to|want to|we can|shall we)\b[^.?!]{0,15}"
+             r"\b(?:move on|carry on|go on|continue|keep going|get back to|go back to|talk about something else|"
+             r"change the subject)\b|^\W*(?:move on|moving on|carry on|next|continue|let's go on)\W*$")
 _HEAVIER = _rx(r"\bheavier\b|\bworse than that\b|\bmore than (?:that|pain)\b|\bdark\b|\bnot just (?:the )?pain\b")
 _MOSTLY_PAIN = _rx(r"\bmostly\b|\bjust (?:the )?(?:pain|stress|tired)\b|\bonly (?:the )?(?:pain|stress)\b|"
                    r"\bpain and stress\b")
@@ -221,6 +227,7 @@ class Message:
     risk_level: Optional[str] = None      # RiskGuard: none / possible / high
     risk_cues: Tuple[str, ...] = ()
     context_risk: bool = False            # safety_context raised it (earlier hopelessness or risk)
+    risk_reasons: Tuple[str, ...] = ()    # RiskGuard's reasons: detector categories, "encoder:0.93", "classifier:0.8"
     risk_intents: Collection[str] = ("express_risk", "request_crisis_resources")
 
     @property
@@ -235,6 +242,16 @@ class Message:
     def own_risk(self) -> bool:
         return (self.risk_level in ("possible", "high") or self.intent == "express_risk" or self.context_risk)
 
+    @property
+    def pattern_risk(self) -> bool:
+        """Risk the pattern detector itself found (not only the learned score or the intent
+        model): what counts in a request about the safety plan, whose words ("my plan") the
+        learned models have only ever seen in risk messages. No reasons recorded: the level is
+        taken as it is."""
+        if self.risk_level not in ("possible", "high"):
+            return False
+        return not self.risk_reasons or any(":" not in r for r in self.risk_reasons)
+
 
 def third_party(norm: str) -> bool:
     """About someone else at risk, and not also about oneself."""
@@ -243,10 +260,16 @@ def third_party(norm: str) -> bool:
     return not re.search(r"\b(?:i want|i'm going|i'll|i've been thinking|me too|i feel|i took|i cut)\b", norm)
 
 
+# A wish, an urge or a question about an act is not the act ("i wanna hurt myself so bad rn").
+_WISH_NOT_ACT = _rx(
+    r"\b(?:thinking (?:about|of)|wants? to|wanna|going to|gonna|might|if i|should i|would it|could i|"
+    r"what if|urge to|urges to|tempted to|feel like|trying not to|try not to|scared i(?:'ll| will| might)|"
+    r"afraid i(?:'ll| will| might)|don't want to|so close to|about to)\b[^.?!]{0,20}?"
+    r"\b(?:take|cut|od|hurt|harm|burn|overdose|swallow)")
+
+
 def acted(norm: str, in_crisis: bool) -> bool:
-    if _ACT.search(norm) and not re.search(r"\b(?:thinking (?:about|of)|want(?:ed)? to|going to|gonna|might|"
-                                           r"if i|should i|would it|could i|what if)\b[^.?!]{0,20}?\b(?:take|cut|od)",
-                                           norm):
+    if _ACT.search(norm) and not _WISH_NOT_ACT.search(norm):
         return True
     return in_crisis and bool(_AFTERMATH.search(norm))
 
@@ -278,6 +301,27 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
            pending_topic: Optional[str] = None,
            topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]] = None,
            stored_plan: Optional[Mapping[str, str]] = None) -> Optional[Plan]:
+    """The crisis reply to `message` (see `_decide`), and a safety plan asked for in the same
+    message as the risk ("i want to die. can we make a safety plan"): the crisis reply with the
+    lines, then the plan's next step instead of the direct question, so the answers that follow
+    are read as the plan's."""
+    plan = _decide(message, state, last_bot_action, first_of_session, carried, pending_topic,
+                   topic_answers, stored_plan)
+    answering = safety_plan.step_of(last_bot_action) is not None
+    if (plan is None or plan.kind not in ("first", "again") or answering or message.is_button
+            or not safety_plan.is_request(message.norm)):
+        return plan
+    step = safety_plan.turn(message.norm, False, None, stored_plan or {}, True, message.text)
+    if step is None:
+        return plan
+    return replace(plan, actions=(plan.actions[0], step.action), safety_plan=step.plan)
+
+
+def _decide(message: Message, state: Optional[str], last_bot_action: Optional[str] = None,
+           first_of_session: bool = False, carried: Optional[str] = None,
+           pending_topic: Optional[str] = None,
+           topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]] = None,
+           stored_plan: Optional[Mapping[str, str]] = None) -> Optional[Plan]:
     """The crisis reply to `message`, or None when the crisis conversation has nothing to say.
 
     state: the state before this message (state_from_actions). last_bot_action: the bot's last
@@ -296,7 +340,11 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
     # earlier turns (safety_context) do not make "go on with my safety plan" a risk turn.
     answering = safety_plan.step_of(last_bot_action) is not None and not message.is_button
     detected = message.risk_level in ("possible", "high") or message.intent == "express_risk"
-    own_risk = detected if answering or safety_plan.is_request(norm) else message.own_risk
+    plan_request = safety_plan.is_request(norm)
+    if plan_request and not answering:
+        own_risk = message.pattern_risk
+    else:
+        own_risk = detected if answering else message.own_risk
     if third_party(norm) and (own_risk or (in_crisis and not answering) or acted(norm, False)):
         return Plan("helper", ("utter_crisis_helper",), level="possible", reason="third_party")
     if acted(norm, in_crisis and not answering) and (in_crisis or message.own_risk or state == SAFE):
@@ -376,12 +424,14 @@ def decide(message: Message, state: Optional[str], last_bot_action: Optional[str
         again = "utter_crisis_again_plan" if safety_plan.has_answers(plan_now) else "utter_crisis_again"
         return Plan("again", (again,), level=_level_of(message), reason=_reason_of(message))
     if _SAFE.search(norm) and state != SAFE:
-        return Plan("safe", ("utter_crisis_safe",))
+        return _safe_or_topic(message, topic_answers)
     if _is_topic(message):
         if state == SAFE:
             return Plan("go_on", (), end_crisis=True, handover=True, topic=message.intent)
         return Plan("check_topic", ("utter_crisis_check_topic",), topic=message.intent)
     if state == SAFE:
+        if _GO_ON.search(norm) and not message.is_button:
+            return Plan("go_on", ("utter_crisis_go_on",), end_crisis=True)
         if message.intent in ("goodbye", "thank"):
             return Plan("go_on", (), end_crisis=True, handover=True)
         return Plan("safe_listen", ("utter_crisis_safe_listen",))
@@ -397,6 +447,8 @@ def _safe_or_topic(message: Message, topic_answers: Optional[Mapping[str, Tuple[
         actions, loop = topic_answers[message.intent]
         return Plan("go_on", ("utter_crisis_safe_go_on",) + tuple(actions), end_crisis=True,
                     topic=message.intent, keeps_loop=loop)
+    if _GO_ON.search(message.norm):
+        return Plan("go_on", ("utter_crisis_safe_moving_on",), end_crisis=True)
     return Plan("safe", ("utter_crisis_safe",))
 
 
@@ -461,6 +513,9 @@ def _acted_followup(message: Message, norm: str) -> Plan:
         return Plan("helped", ("utter_crisis_helped",))
     if _WONT_CALL.search(norm):
         return Plan("acted_wont_call", ("utter_crisis_acted_wont_call",))
+    if _TALK.search(norm) or message.intent in ("bot_challenge", "request_human"):
+        # "can you call 911 for me": honest that it can't, and the emergency ask stays
+        return Plan("acted_talk", ("utter_crisis_acted_talk",))
     return Plan("acted_again", ("utter_crisis_acted_again",), level="acted", reason="acted")
 
 

@@ -47,10 +47,14 @@ _STOP = _rx(r"^(?:stop|cancel|quit|enough|not now|later|maybe later|let's stop|c
             r"i'm done|i am done|that's enough|no more|leave it|another time)\b", re.IGNORECASE)
 _MAKE = _rx(r"\b(?:make|build|create|write|do|start|set up|fill in|work on|put together|redo|new)\b"
             r"[^.?!]{0,25}\b(?:safety|crisis) plan\b|\bsafety plan(?:ning)?\b|\bplan to (?:stay|keep) safe\b|"
-            r"\bhelp me (?:make|with) a plan\b", re.IGNORECASE)
-_SHOW = _rx(r"\b(?:show|see|view|read|look at|open|send|remind me (?:of|about)|where(?:'s| is)|what(?:'s| is| was))"
+            r"\bhelp me (?:make|with|build|write) (?:a|my) plan\b|"
+            # a request for "a plan for when it gets bad": asked of the bot, never "i've made a plan"
+            r"\b(?:can|could|will|would|shall) (?:we|you|u)\b[^.?!]{0,20}\b(?:make|build|do|create|write|work on|"
+            r"put together)\b[^.?!]{0,12}\b(?:a|my|our) plan\b", re.IGNORECASE)
+_SHOW = _rx(r"\b(?:show|see|view|read|look at|open|send|remind me (?:of|about)|where(?:'s|s| is)|what(?:'s|s| is| was))"
             r"\b[^.?!]{0,20}\bmy (?:safety |crisis )?plan\b|^\W*(?:my )?(?:safety|crisis) plan\W*$|"
-            r"^\W*my plan\W*$|\bwhat did i (?:write|put) (?:in|on) my (?:safety )?plan\b", re.IGNORECASE)
+            r"^\W*my plan\W*$|\bwhat did i (?:write|put) (?:in|on) my (?:safety )?plan\b|"
+            r"\b(?:show|see|view|read|look at|open)\b[^.?!]{0,12}\bthe (?:safety |crisis )?plan\b", re.IGNORECASE)
 _RESUME = _rx(r"\b(?:go on|carry on|continue|back to|finish|resume|keep going)\b[^.?!]{0,15}\b(?:my |the )?"
               r"(?:safety )?plan\b", re.IGNORECASE)
 _FRESH = _rx(r"\b(?:new|redo|start (?:again|over)|from scratch|another)\b", re.IGNORECASE)
@@ -112,8 +116,10 @@ def turn(norm: str, is_button: bool, last_bot_action: Optional[str], plan: Mappi
     if step is not None and not is_button:
         if _STOP.search(norm):
             return PlanTurn("plan_paused", PAUSED if in_crisis else PAUSED_CALM)
-        if _SHOW.search(norm) and has_answers(plan):
-            return PlanTurn("plan_show", SHOW)  # "go on with my safety plan" comes back to this step
+        if _SHOW.search(norm) and not _RESUME.search(norm):
+            if has_answers(plan):
+                return PlanTurn("plan_show", SHOW)  # "go on with my safety plan" comes back to this step
+            return PlanTurn("plan_step", STEP_ACTIONS[step])  # nothing in it yet: the same question again
         answer = "" if _SKIP.search(norm) else clean(raw_text)
         updated = dict(plan) if step else {}  # the first step's answer begins a new plan
         updated[KEYS[step]] = answer

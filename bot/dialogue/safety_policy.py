@@ -42,6 +42,37 @@ def base_action(name: Optional[str]) -> Optional[str]:
     return name
 
 
+def slot_at_message(tracker: DialogueStateTracker, name: str) -> Any:
+    """The slot's value when the person's latest message arrived.
+
+    A turn's replies are predicted one by one, and the slots SafetyPolicy writes with the first
+    (the plan with the new answer, `youth`) are set before the second prediction. Read from the
+    live slot, the same message would then be decided differently mid-turn ("i'm 15" gives the
+    youth lines, then, `youth` being set, the plain listening reply) and the turn's replies
+    would stop matching their sequence. Reading the value from before the turn keeps one
+    decision per message."""
+    changed_this_turn = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            break
+        if isinstance(event, SlotSet) and event.key == name:
+            changed_this_turn = True
+    else:
+        return tracker.get_slot(name)
+    if not changed_this_turn:
+        return tracker.get_slot(name)
+    seen_user = False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            seen_user = True
+        elif seen_user and isinstance(event, SlotSet) and event.key == name:
+            return event.value
+        elif seen_user and isinstance(event, (Restarted, AllSlotsReset)):
+            break
+    slot = tracker.slots.get(name)
+    return slot.initial_value if slot is not None else None
+
+
 def next_safety_action(sequence: Sequence[str], actions_since_user: Sequence[str], active_loop: Optional[str],
                        keeps_loop: bool = False) -> Optional[str]:
     """The next action of a turn whose replies are `sequence`, or None when something else
@@ -282,19 +313,22 @@ class SafetyPolicy(Policy):
         return crisis_flow.Message(
             text=event.text or "", intent=intent, risk_level=risk.get("level"),
             risk_cues=tuple(c for c in (risk.get("cues") or ()) if isinstance(c, str)),
+            risk_reasons=tuple(r for r in (risk.get("reasons") or ()) if isinstance(r, str)),
             context_risk=context_risk, risk_intents=tuple(self.config["risk_intents"]))
 
-    def plan_for(self, tracker: DialogueStateTracker, view: SessionView) -> Optional[crisis_flow.Plan]:
+    def plan_for(self, tracker: DialogueStateTracker, view: SessionView,
+                 youth: Optional[bool] = None) -> Optional[crisis_flow.Plan]:
+        """`youth`: what this message says about the person's age (`detect_youth`), read once a turn."""
         assert view.current is not None
         message = self._message(tracker, view.current)
         state = state_before(view)
         pending = view.pending_topic if view.last_bot_action in crisis_flow.SAFETY_QUESTIONS else None
-        stored = safety_plan.stored(tracker.get_slot(PLAN_SLOT)) if PLAN_SLOT in tracker.slots else {}
+        stored = safety_plan.stored(slot_at_message(tracker, PLAN_SLOT)) if PLAN_SLOT in tracker.slots else {}
         plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
                                   carried=view.carried, pending_topic=pending, topic_answers=self.topics,
                                   stored_plan=stored)
-        if (plan is not None and plan.kind == "listen" and detect_youth(view.current.text)
-                and tracker.get_slot(YOUTH_SLOT) is not True):
+        if (plan is not None and plan.kind == "listen" and youth
+                and slot_at_message(tracker, YOUTH_SLOT) is not True):
             # just said they are under 18: the lines for young people, where they are
             plan = crisis_flow.Plan("lines_again", ("utter_crisis_lines_again",))
         if message.intent in self.config["red_flag_intents"] and (plan is None or plan.kind in ("listen", "distress")):
@@ -303,7 +337,8 @@ class SafetyPolicy(Policy):
             plan = crisis_flow.Plan("red_flag", actions)
         return plan
 
-    def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_flow.Plan]) -> List[Event]:
+    def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_flow.Plan],
+                youth: Optional[bool] = None) -> List[Event]:
         """Slots written with the first action of the turn (see the module docstring)."""
         assert view.current is not None
         events: List[Event] = []
@@ -318,7 +353,6 @@ class SafetyPolicy(Policy):
             after = state
         if tracker.get_slot("crisis") != after and "crisis" in tracker.slots:
             events.append(SlotSet("crisis", after))
-        youth = detect_youth(view.current.text)
         if youth is not None and YOUTH_SLOT in tracker.slots and tracker.get_slot(YOUTH_SLOT) != youth:
             events.append(SlotSet(YOUTH_SLOT, youth))  # what the person says about their age wins
         if plan is None or plan.kind in ("go_on",):
@@ -350,9 +384,10 @@ class SafetyPolicy(Policy):
         view = session_view(tracker)
         if view.current is None:
             return self._prediction(probabilities)
-        plan = self.plan_for(tracker, view)
+        youth = detect_youth(view.current.text)
+        plan = self.plan_for(tracker, view, youth)
         first_step = not view.since_user
-        events = self._events(tracker, view, plan) if first_step else []
+        events = self._events(tracker, view, plan, youth) if first_step else []
         if plan is None or (plan.handover and len(view.since_user) >= len(plan.actions)):
             # nothing to say (or the person chose to go on): the other policies answer; the
             # state's end is written all the same
@@ -362,7 +397,6 @@ class SafetyPolicy(Policy):
             if action is not None:
                 log.warning(f"SafetyPolicy: {action} is not in the domain; the crisis reply is incomplete")
             return self._prediction(probabilities, events=events)
-        youth = detect_youth(view.current.text)
         if (youth if youth is not None else tracker.get_slot(YOUTH_SLOT) is True) \
                 and action + YOUTH_SUFFIX in domain.action_names_or_texts:
             action += YOUTH_SUFFIX  # the same reply with the lines for young people first

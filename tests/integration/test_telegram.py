@@ -219,7 +219,8 @@ def test_a_risk_message_gets_crisis_lines_in_the_first_reply(telegram):
 def test_plan_shows_the_safety_plan_built_on_telegram(telegram):
     chat = telegram.new_chat()
     assert "haven't made a safety plan" in "\n".join(telegram.send(chat, "/plan", language="en-IE"))
-    telegram.send(chat, "i'm 16 and i want to die", language="en-IE")
+    risk = "\n".join(telegram.send(chat, "i'm 16 and i want to die", language="en-IE"))
+    assert shows_crisis_lines({"text": risk}) and "1800 66 66 66" in risk  # the lines, youth first
     telegram.send(chat, "make a safety plan")
     telegram.send(chat, "i stop going to school")
     shown = "\n".join(telegram.send(chat, "/plan"))

@@ -175,3 +175,60 @@ def test_pointlessness_without_apostrophes_is_distress(text):
                                   "send someone round please", "get an ambulance here"])
 def test_asking_the_bot_to_contact_someone_gets_the_honest_reply(text):
     assert kind(text, last="utter_crisis_confirmed") == "talk"
+
+
+# ------------------------------------------------------------------ found by blind dialogue set 03 (spent)
+@pytest.mark.parametrize("text", ["i want to die. could we do a safety plan",
+                                  "i keep thinking of killing myself, can you help me make a plan for the bad nights"])
+def test_a_plan_asked_for_in_the_risk_message_starts_after_the_lines(text):
+    plan = decide(Message(text, "express_risk", "high"), None)
+    assert plan.actions == ("utter_crisis_first", "utter_safety_plan_start") and plan.level == "high"
+    assert state_from_actions(list(plan.actions)) == ACTIVE  # the crisis is on, the answers are the plan's
+    again = decide(Message("i want to die again. lets do my safety plan", "express_risk", "high"), ACTIVE,
+                   "utter_crisis_listen")
+    assert again.actions == ("utter_crisis_again", "utter_safety_plan_start")
+
+
+@pytest.mark.parametrize("text", ["i wanna hurt myself so bad right now", "the urge to cut is huge tonight",
+                                  "im scared ill hurt myself", "trying not to cut tonight"])
+def test_a_wish_or_an_urge_is_not_an_act(text):
+    assert kind(text, risk="high", last="utter_crisis_listen") not in ("acted", "acted_again")
+
+
+@pytest.mark.parametrize("text", ["just tried to end it and it didnt work", "already tried to kill myself today"])
+def test_an_attempt_said_without_i_is_an_act(text):
+    assert kind(text, state=None, last=None, risk="high", intent="express_risk") == "acted"
+
+
+@pytest.mark.parametrize("text", ["will you ring an ambulance for me", "can u call 999 for me"])
+def test_asking_the_bot_to_call_after_an_act_gets_the_honest_reply_and_the_emergency_ask(text):
+    plan = decide(Message(text, "nlu_fallback"), ACTED, "utter_crisis_acted")
+    assert plan.actions == ("utter_crisis_acted_talk",) and state_from_actions(list(plan.actions), ACTED) == ACTED
+
+
+PLAN = {"warning_signs": "i stop answering my phone", "coping": ""}
+
+
+@pytest.mark.parametrize("text", ["what was my plan again", "show me the plan so far", "whats on my plan"])
+def test_asking_for_the_plan_is_not_risk_when_only_the_learned_score_says_so(text):
+    encoder_only = Message(text, "express_risk", "possible", risk_reasons=("encoder:0.91",))
+    for state, last in ((None, "utter_safety_plan_saved"), (SAFE, "utter_crisis_safe"), (ACTIVE, "utter_crisis_listen")):
+        assert decide(encoder_only, state, last, stored_plan=PLAN).actions == ("utter_safety_plan_show",)
+    # the pattern detector's own finding still counts
+    detector = Message(text + ", i want to kill myself", "express_risk", "high",
+                       risk_reasons=("explicit_intent", "encoder:0.99"))
+    assert decide(detector, ACTIVE, "utter_crisis_listen", stored_plan=PLAN).kind == "again"
+
+
+@pytest.mark.parametrize("text", ["im feeling safe now, can we move on", "i'm ok now, lets carry on",
+                                  "no i'm fine, i want to get back to my back exercises"])
+def test_safe_and_choosing_to_go_on_ends_the_crisis_state(text):
+    plan = decide(Message(text, "deny"), ACTIVE, "utter_crisis_listen")
+    assert plan.kind == "go_on" and plan.end_crisis and plan.actions == ("utter_crisis_safe_moving_on",)
+    later = decide(Message("can we move on now", "nlu_fallback"), SAFE, "utter_crisis_safe")
+    assert later.kind == "go_on" and later.end_crisis
+
+
+def test_cant_go_on_is_never_read_as_going_on():
+    plan = decide(Message("i can't go on", "express_risk", "possible"), SAFE, "utter_crisis_safe")
+    assert plan.kind == "again" and not plan.end_crisis

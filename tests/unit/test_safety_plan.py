@@ -4,7 +4,7 @@ as an answer gets the lines first, the plan shown back in the person's own words
 import pytest
 
 from bot.dialogue import safety_plan as sp
-from bot.dialogue.crisis_flow import ACTIVE, IMMEDIATE, SAFE, Message, decide, state_from_actions
+from bot.dialogue.crisis_flow import ACTIVE, IMMEDIATE, SAFE, Message, decide, normalise, state_from_actions
 
 
 def step(text, last, plan=None, state=ACTIVE, intent="nlu_fallback", risk=None):
@@ -130,3 +130,20 @@ def test_asking_for_the_plan_right_after_a_risk_turn_is_not_a_risk_turn_by_conte
     message = Message("go on with my safety plan", "nlu_fallback", None, context_risk=True)
     plan = decide(message, ACTIVE, sp.RESUME, stored_plan={"warning_signs": "x", "coping": ""})
     assert plan.actions == (sp.STEP_ACTIONS[2],)
+
+
+@pytest.mark.parametrize("text", ["can we make a plan for when it gets bad", "could you help me make a plan",
+                                  "show me the plan so far", "whats on my plan"])
+def test_more_ways_of_asking_for_the_plan(text):
+    assert sp.is_request(normalise(text))
+
+
+@pytest.mark.parametrize("text", ["i've made a plan", "i made a plan for tonight", "i have a plan", "what's the plan for today"])
+def test_a_plan_of_ones_own_is_not_a_request_for_the_safety_plan(text):
+    assert not sp.is_request(normalise(text))
+
+
+def test_asking_to_see_the_plan_inside_its_first_step_repeats_the_step_not_records_it():
+    step = sp.turn(normalise("show me my safety plan"), False, sp.START, {}, True,
+                            "show me my safety plan")
+    assert step.action == sp.START and step.plan is None

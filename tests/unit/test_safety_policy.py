@@ -185,3 +185,22 @@ def test_a_topic_asked_for_waits_through_an_unsure_answer_to_the_safety_check(po
         action, _, _ = predict(policy, domain, events + [ActionExecuted(a) for a in actions])
         actions.append(action)
     assert actions[:2] == ["utter_crisis_go_on", "utter_tip_stretches"]
+
+
+def test_the_slots_a_turn_writes_do_not_change_the_rest_of_that_turn(policy, domain):
+    """The second prediction of a turn sees the slots the first one wrote; the turn must still
+    end with listening, not with the fallback (found by blind dialogue set 03)."""
+    said_age = start() + [user("i want to die", "express_risk", "high", {"locale": "en-GB"}), SlotSet("region", "GB")]
+    said_age += turn(*FIRST) + [user("i'm 16 btw", "nlu_fallback")]
+    action, slots, _ = predict(policy, domain, said_age)
+    assert action == "utter_crisis_lines_again_youth" and slots["youth"] is True
+    after = said_age + [SlotSet("youth", True), ActionExecuted(action)]
+    assert predict(policy, domain, after)[0] == "action_listen"
+
+    answered = start() + [user("i want to die", "express_risk", "high")] + turn(*FIRST)
+    answered += [user("can we make a safety plan", "inform")] + turn("utter_safety_plan_start")
+    answered += [user("i go quiet and stay in bed", "nlu_fallback")]
+    action, slots, _ = predict(policy, domain, answered)
+    assert action == "utter_safety_plan_step_2"
+    after = answered + [SlotSet("safety_plan", slots["safety_plan"]), ActionExecuted(action)]
+    assert predict(policy, domain, after)[0] == "action_listen"
