@@ -172,7 +172,7 @@ _WONT_CALL = _rx(
     r"too scared to|afraid to|hate to|can't bring myself to)\b[^.?!]{0,15}?\b(?:call|ring|phone|talk to|speak to|"
     r"talk on the phone|go to (?:the )?(?:hospital|a&e|er))\b|\bno (?:phone|credit|signal)\b|"
     r"\b(?:phone|calling) (?:anxiety|scares me)\b|\bnot calling\b|\brather (?:text|not call|not talk|message)\b|"
-    r"\btext instead\b|\bcan i (?:just )?text\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
+    r"\btext instead\b|\bcan i (?:just )?text\b|\b(?:text|texting|chat) (?:one|line|number|option|service)\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
     r"to (?:the )?(?:hospital|a&e|er)\b|\bthey'll (?:just )?(?:section|lock) me\b")
 _TALK = _rx(
     r"\b(?:will|can|could|would) (?:you|u) (?:please )?(?:call|ring|phone|contact|text|message|send) "
@@ -228,6 +228,7 @@ class Message:
     risk_cues: Tuple[str, ...] = ()
     context_risk: bool = False            # safety_context raised it (earlier hopelessness or risk)
     risk_reasons: Tuple[str, ...] = ()    # RiskGuard's reasons: detector categories, "encoder:0.93", "classifier:0.8"
+    context_cues: Tuple[str, ...] = ()    # the cues that made safety_context raise it (a dose, a height, a time ...)
     risk_intents: Collection[str] = ("express_risk", "request_crisis_resources")
 
     @property
@@ -341,10 +342,22 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     answering = safety_plan.step_of(last_bot_action) is not None and not message.is_button
     detected = message.risk_level in ("possible", "high") or message.intent == "express_risk"
     plan_request = safety_plan.is_request(norm)
-    if plan_request and not answering:
+    if plan_request:
         own_risk = message.pattern_risk
+    elif answering:
+        own_risk = detected
+    elif in_crisis or state == SAFE:
+        # Inside the crisis every reply carries the lines already: the earlier turns
+        # (safety_context) count only for what they are for (a dose, a height, a time, a
+        # goodbye); otherwise they would make "ok whats the texting one again" a new risk turn
+        # instead of the answer asked for. After "i'm safe" they count as before.
+        own_risk = detected or (message.context_risk and (state == SAFE or bool(message.context_cues)))
+        if own_risk and _SAFE.search(norm) and (not message.pattern_risk or "negation" in message.risk_reasons):
+            # "im safe. not gonna do it": a clear answer, respected (the lines stay one tap
+            # away); the learned score alone, or a negated hit, does not overrule it
+            own_risk = False
     else:
-        own_risk = detected if answering else message.own_risk
+        own_risk = message.own_risk
     if third_party(norm) and (own_risk or (in_crisis and not answering) or acted(norm, False)):
         return Plan("helper", ("utter_crisis_helper",), level="possible", reason="third_party")
     if acted(norm, in_crisis and not answering) and (in_crisis or message.own_risk or state == SAFE):
@@ -358,7 +371,10 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     # it: the earlier turns alone (safety_context) do not make "when i'm alone at night" a
     # risk turn here, it is the warning sign the step asked for.
     if not own_risk and not (immediate(norm) and not _SAFE.search(norm)):
-        plan_turn = safety_plan.turn(norm, message.is_button, last_bot_action, plan_now, in_crisis, message.text)
+        other = bool(_TALK.search(norm) or _SAFE.search(norm) or _WONT_CALL.search(norm) or _GROUNDING.search(norm)
+                     or _GOT_HELP.search(norm) or message.intent in ("bot_challenge", "request_human"))
+        plan_turn = safety_plan.turn(norm, message.is_button, last_bot_action, plan_now, in_crisis, message.text,
+                                     other_request=other)
         if plan_turn is not None:
             return Plan(plan_turn.kind, (plan_turn.action,), safety_plan=plan_turn.plan)
 
@@ -382,7 +398,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
         return Plan("talk", ("utter_crisis_talk",))
     if last_bot_action in GROUNDING[:-1] and (_NEXT.search(norm) or message.intent in ("affirm", "request_next_step")):
         return Plan("grounding", (GROUNDING[GROUNDING.index(last_bot_action) + 1],))
-    if _GROUNDING.search(norm) and not message.own_risk:
+    if _GROUNDING.search(norm) and not own_risk:
         return Plan("grounding", (GROUNDING[0],))
 
     if last_bot_action in DIRECT_QUESTIONS and not message.is_button:
@@ -405,11 +421,11 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="not_safe")
         if answer == "doubt":
             return Plan("unsure", ("utter_crisis_unsure",))
-    if message.intent in ("request_crisis_resources", "inform_region") and not message.own_risk:
+    if message.intent in ("request_crisis_resources", "inform_region") and not own_risk:
         # asked for the lines again ("crisis", the button) or said where they are ("i'm in australia",
         # SafetyPolicy sets the region): that place's lines, no question pressed on them
         return Plan("lines_again", ("utter_crisis_lines_again",))
-    if message.own_risk:
+    if own_risk:
         if state == IMMEDIATE:
             return Plan("immediate_again", ("utter_crisis_immediate_again",), level="high",
                         reason=_reason_of(message))

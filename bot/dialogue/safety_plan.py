@@ -46,7 +46,7 @@ _SKIP = _rx(r"^(?:skip|pass|next|no|nope|nah|none|nothing|nobody|no one|noone|n/
 _STOP = _rx(r"^(?:stop|cancel|quit|enough|not now|later|maybe later|let's stop|can we stop|i want to stop|"
             r"i'm done|i am done|that's enough|no more|leave it|another time)\b", re.IGNORECASE)
 _MAKE = _rx(r"\b(?:make|build|create|write|do|start|set up|fill in|work on|put together|redo|new)\b"
-            r"[^.?!]{0,25}\b(?:safety|crisis) plan\b|\bsafety plan(?:ning)?\b|\bplan to (?:stay|keep) safe\b|"
+            r"[^.?!]{0,25}\b(?:safety|crisis) plans?\b|\bsafety plan(?:s|ning)?\b|\bplan to (?:stay|keep) safe\b|"
             r"\bhelp me (?:make|with|build|write) (?:a|my) plan\b|"
             # a request for "a plan for when it gets bad": asked of the bot, never "i've made a plan"
             r"\b(?:can|could|will|would|shall) (?:we|you|u)\b[^.?!]{0,20}\b(?:make|build|do|create|write|work on|"
@@ -57,6 +57,8 @@ _SHOW = _rx(r"\b(?:show|see|view|read|look at|open|send|remind me (?:of|about)|w
             r"\b(?:show|see|view|read|look at|open)\b[^.?!]{0,12}\bthe (?:safety |crisis )?plan\b", re.IGNORECASE)
 _RESUME = _rx(r"\b(?:go on|carry on|continue|back to|finish|resume|keep going)\b[^.?!]{0,15}\b(?:my |the )?"
               r"(?:safety )?plan\b", re.IGNORECASE)
+_ACK = _rx(r"^\W*(?:ok(?:ay)?|yes|yeah|yep|sure|alright|all right|fine|ready|go on|let'?s go on|continue|"
+           r"let'?s continue|carry on|ok let'?s do it)\W*$")
 _FRESH = _rx(r"\b(?:new|redo|start (?:again|over)|from scratch|another)\b", re.IGNORECASE)
 _UNSAFE_CHARS = _rx(r"[\[\]<>`\\{}]")  # nothing a reply could render as a link, markup or a slot
 
@@ -110,9 +112,20 @@ def is_request(norm: str) -> bool:
 
 
 def turn(norm: str, is_button: bool, last_bot_action: Optional[str], plan: Mapping[str, str],
-         in_crisis: bool, raw_text: str) -> Optional[PlanTurn]:
-    """The plan's part of a turn, for a message with no risk in it (crisis_flow checks that first)."""
+         in_crisis: bool, raw_text: str, other_request: bool = False) -> Optional[PlanTurn]:
+    """The plan's part of a turn, for a message with no risk in it (crisis_flow checks that first).
+
+    other_request: the message asks for something else of the crisis conversation (to talk, to
+    text, "i'm safe"): after the "we can go on with your plan" reply it is not an answer."""
     step = step_of(last_bot_action)
+    if (step is None and last_bot_action == RESUME and not is_button and not other_request
+            and has_answers(plan) and next_step(plan) is not None
+            and not (_SHOW.search(norm) or _MAKE.search(norm) or _STOP.search(norm))):
+        if _RESUME.search(norm) or _ACK.search(norm):
+            return PlanTurn("plan_step", STEP_ACTIONS[next_step(plan)])
+        # after a risk message broke into the plan, people answer the question they were on
+        # ("okay. a video call with my sister"): it is that step's answer
+        step = next_step(plan)
     if step is not None and not is_button:
         if _STOP.search(norm):
             return PlanTurn("plan_paused", PAUSED if in_crisis else PAUSED_CALM)

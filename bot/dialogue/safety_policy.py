@@ -306,15 +306,16 @@ class SafetyPolicy(Policy):
         data = event.parse_data or {}
         risk = data.get("risk") if isinstance(data.get("risk"), dict) else {}
         intent = event.intent_name
-        context_risk = False
+        context_risk, context_cues = False, ()
         if intent not in self.config["risk_intents"] and intent not in self.config["red_flag_intents"]:
             decision = tracker_context(tracker, self.config)
             context_risk = decision.raised
+            context_cues = tuple(decision.cues) if decision.raised else ()
         return crisis_flow.Message(
             text=event.text or "", intent=intent, risk_level=risk.get("level"),
             risk_cues=tuple(c for c in (risk.get("cues") or ()) if isinstance(c, str)),
             risk_reasons=tuple(r for r in (risk.get("reasons") or ()) if isinstance(r, str)),
-            context_risk=context_risk, risk_intents=tuple(self.config["risk_intents"]))
+            context_risk=context_risk, context_cues=context_cues, risk_intents=tuple(self.config["risk_intents"]))
 
     def plan_for(self, tracker: DialogueStateTracker, view: SessionView,
                  youth: Optional[bool] = None) -> Optional[crisis_flow.Plan]:

@@ -232,3 +232,21 @@ def test_safe_and_choosing_to_go_on_ends_the_crisis_state(text):
 def test_cant_go_on_is_never_read_as_going_on():
     plan = decide(Message("i can't go on", "express_risk", "possible"), SAFE, "utter_crisis_safe")
     assert plan.kind == "again" and not plan.end_crisis
+
+
+def test_a_clear_safe_answer_is_not_overruled_by_the_learned_score_alone():
+    learned = Message("im safe. not going to do anything", "express_risk", "high", risk_reasons=("encoder:0.99",))
+    assert decide(learned, ACTIVE, "utter_crisis_listen").kind == "safe"
+    negated = Message("i'm not going to kill myself, i'm safe", "express_risk", "possible",
+                      risk_reasons=("explicit_intent", "negation"))
+    assert decide(negated, ACTIVE, "utter_crisis_listen").kind == "safe"
+    both = Message("i'm safe but i want to die", "express_risk", "high", risk_reasons=("explicit_intent",))
+    assert decide(both, ACTIVE, "utter_crisis_listen").kind == "again"
+
+
+def test_inside_a_crisis_the_earlier_turns_count_only_for_a_dose_a_height_or_a_time():
+    plain = Message("ok whats the texting one again", "nlu_fallback", context_risk=True)
+    assert decide(plain, ACTIVE, "utter_crisis_talk").kind == "wont_call"  # the text options
+    dose = Message("how many of them would it take", "nlu_fallback", context_risk=True,
+                   context_cues=("dose_or_quantity_question",))
+    assert decide(dose, ACTIVE, "utter_crisis_listen").kind == "again"

@@ -147,3 +147,26 @@ def test_asking_to_see_the_plan_inside_its_first_step_repeats_the_step_not_recor
     step = sp.turn(normalise("show me my safety plan"), False, sp.START, {}, True,
                             "show me my safety plan")
     assert step.action == sp.START and step.plan is None
+
+
+def test_plural_and_casual_requests_start_the_plan():
+    assert sp.is_request(normalise("yeah ok lets do one of those safety plans"))
+
+
+def test_after_a_risk_message_broke_into_the_plan_the_next_answer_is_that_steps():
+    plan = {"warning_signs": "i stop eating"}
+    answer = sp.turn(normalise("ok fine. i call my aunt and go for a run"), False, sp.RESUME, plan, True,
+                     "ok fine. i call my aunt and go for a run")
+    assert answer.plan == {"warning_signs": "i stop eating", "coping": "ok fine. i call my aunt and go for a run"}
+    assert answer.action == sp.STEP_ACTIONS[2]
+    assert sp.turn(normalise("okay"), False, sp.RESUME, plan, True, "okay").action == sp.STEP_ACTIONS[1]
+    assert sp.turn(normalise("can you just talk to me"), False, sp.RESUME, plan, True, "can you just talk to me",
+                   other_request=True) is None
+    # through crisis_flow: "i'm safe for now" after the resume offer is the safety answer, not a step
+    assert decide(Message("i'm safe for now", "affirm"), ACTIVE, sp.RESUME, stored_plan=plan).kind != "plan_step"
+
+
+def test_asking_for_the_plan_inside_a_step_is_not_risk_on_the_learned_score_alone():
+    plan = {"warning_signs": "i stop eating", "coping": "a bath"}
+    ask = Message("what was my plan again", "express_risk", "possible", risk_reasons=("encoder:0.95",))
+    assert decide(ask, ACTIVE, sp.STEP_ACTIONS[2], stored_plan=plan).actions == (sp.SHOW,)
