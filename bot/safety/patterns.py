@@ -370,6 +370,16 @@ RULES: List[Rule] = [
        next_ok={END, "right", "now", "rn", "tonight", "anymore", "any", "on", "alone", "by", "myself",
                 "from", "with", "around", "at", "today"},
        next_not={"to", "at", "in", "here", "there", "driving", "walking", "home"}),
+    # on the edge of a high place, now ("im stood on the edge of the car park roof", "sitting on
+    # the ledge right now"): said to this bot, a question worth asking. Not "on the edge of my
+    # bed / seat", not walking along a cliff path (a posture verb is needed), not "on edge".
+    _r("at_the_edge", EXPLICIT, POSSIBLE,
+       "stood|standing|sitting|sat|perched|stand|sit|climbed|climbing on|onto|over|at the edge|ledge|railing|railings "
+       "of the|my|a? .? .? .? .? $PLACE",
+       "stood|standing|sitting|sat|perched|stand|sit on|at the edge|ledge",
+       subject=True, media=True,
+       next_ok={END, "right", "now", "rn", "again", "tonight", "looking", "and", "up", "here", "roof"},
+       next_not={"bed", "seat", "sofa", "couch", "chair", "bath", "pool", "desk", "table", "stage"}),
     _r("want_death", EXPLICIT, HIGH,
        "want|wish|crave|welcome|long for death", "want to be with the dead",
        subject=True, next_ok={END}),

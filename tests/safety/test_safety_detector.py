@@ -362,3 +362,15 @@ def test_near_misses_of_the_warning_sign_rules_are_not_risk(text):
 def test_an_attempt_or_not_being_safe_is_read_without_other_risk_words(text, level):
     from bot.safety import assess
     assert assess(text).level.value == level
+
+
+@pytest.mark.parametrize("text,level", [
+    ("im stood on the edge of the multi-storey car park roof", "possible"),
+    ("i'm sitting on the ledge right now", "possible"), ("sat on the ledge of my balcony", "possible"),
+    ("sitting on the edge of my bed", "none"), ("sitting on the edge of the pool with my feet in", "none"),
+    ("we walked along the edge of the cliffs", "none"), ("im on edge right now", "none"),
+    ("sitting on the edge of the roof fixing tiles", "none"),
+    ("standing at the edge of the platform waiting for the train", "none")])
+def test_on_the_edge_of_a_high_place_is_asked_about_and_ordinary_edges_are_not(text, level):
+    from bot.safety import assess
+    assert assess(text).level.value == level
