@@ -182,7 +182,7 @@ _TALK = _rx(
     r"\b(?:send|get) (?:someone|somebody|help|an ambulance|the police|a doctor|people) (?:to|round|over|here)\b|"
     r"\b(?:just )?(?:talk|chat|stay) (?:to|with) me\b|\bkeep me company\b|\bdon't (?:leave|go)\b|"
     r"\bcan (?:you|u) (?:just )?(?:talk|listen|stay)\b|\bi just (?:want|need) (?:to talk|someone|to be heard)\b|"
-    r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b|"
+    r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b(?! about (?!it\b|this\b|what))|"
     r"\bare you (?:a )?(?:real|human|person|bot)\b|\bis (?:this|anyone) (?:real|there)\b")
 _GROUNDING = _rx(r"\bground(?:ing)?\b|\bcalm (?:me )?down\b|\bbreath(?:e|ing)\b|\bhelp me (?:calm|relax)\b|\bpanic")
 _NEXT = _rx(r"^(?:next|ok(?:ay)?|done|ready|yes|yeah|yep|go on|and now|what now|got it|ok done)\W*$")

@@ -250,3 +250,10 @@ def test_inside_a_crisis_the_earlier_turns_count_only_for_a_dose_a_height_or_a_t
     dose = Message("how many of them would it take", "nlu_fallback", context_risk=True,
                    context_cues=("dose_or_quantity_question",))
     assert decide(dose, ACTIVE, "utter_crisis_listen").kind == "again"
+
+
+def test_can_we_talk_about_another_topic_is_a_topic_request_not_talk_to_me():
+    topic = decide(Message("can we talk about something else? like stretches for my back", "ask_stretches"),
+                   ACTIVE, "utter_crisis_listen")
+    assert topic.kind == "check_topic"
+    assert kind("can we just talk about it", last="utter_crisis_listen") == "talk"
