@@ -192,6 +192,8 @@ ACCIDENT_PREV: FrozenSet[str] = frozenset({
     "nearly", "almost", "practically", "accident", "accidently", "twisted", "pulled",
     "strained", "sprained", "stumbled", "crashed", "bumped", "lifted", "lifting", "moved",
     "carried", "jumped", "landed", "collided",
+    # lifting or carrying someone or something ("how do i lift him without hurting myself")
+    "lift", "carry", "carrying", "move", "moving", "transfer", "push", "pushing",
 })
 # intent words before a hyperbole-prone phrase keep it HIGH ("i'm going to kill myself at ...")
 INTENT_PREV: FrozenSet[str] = frozenset({

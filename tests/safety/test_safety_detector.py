@@ -374,3 +374,11 @@ def test_an_attempt_or_not_being_safe_is_read_without_other_risk_words(text, lev
 def test_on_the_edge_of_a_high_place_is_asked_about_and_ordinary_edges_are_not(text, level):
     from bot.safety import assess
     assert assess(text).level.value == level
+
+
+@pytest.mark.parametrize("text,risk", [("how do i lift him without hurting myself more", False),
+                                       ("how can i carry my toddler without hurting myself", False),
+                                       ("how do i get through tonight without hurting myself", True)])
+def test_lifting_or_carrying_without_getting_hurt_is_not_self_harm(text, risk):
+    from bot.safety import assess
+    assert assess(text).is_risk == risk
