@@ -345,7 +345,9 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     if plan_request:
         own_risk = message.pattern_risk
     elif answering:
-        own_risk = detected
+        # the steps ask for warning signs and hard moments ("when i hide in my room"): the
+        # learned score reads those as risk, so only the pattern detector's finding counts
+        own_risk = message.pattern_risk or (message.intent == "express_risk" and not message.risk_reasons)
     elif in_crisis or state == SAFE:
         # Inside the crisis every reply carries the lines already: the earlier turns
         # (safety_context) count only for what they are for (a dose, a height, a time, a

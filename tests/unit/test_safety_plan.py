@@ -170,3 +170,13 @@ def test_asking_for_the_plan_inside_a_step_is_not_risk_on_the_learned_score_alon
     plan = {"warning_signs": "i stop eating", "coping": "a bath"}
     ask = Message("what was my plan again", "express_risk", "possible", risk_reasons=("encoder:0.95",))
     assert decide(ask, ACTIVE, sp.STEP_ACTIONS[2], stored_plan=plan).actions == (sp.SHOW,)
+
+
+def test_a_warning_sign_the_learned_score_alone_reads_as_risk_is_recorded_as_the_answer():
+    sign = Message("when i stop answering my phone and hide in my room", "express_risk", "possible",
+                   risk_reasons=("encoder:0.86",))
+    plan = decide(sign, ACTIVE, sp.START, stored_plan={})
+    assert plan.actions == (sp.STEP_ACTIONS[1],)
+    assert plan.safety_plan == {"warning_signs": "when i stop answering my phone and hide in my room"}
+    wish = Message("honestly id rather be dead", "express_risk", "possible", risk_reasons=("passive_ideation",))
+    assert decide(wish, ACTIVE, sp.START, stored_plan={}).kind == "again"
