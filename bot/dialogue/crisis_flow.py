@@ -261,6 +261,17 @@ def third_party(norm: str) -> bool:
     return not re.search(r"\b(?:i want|i'm going|i'll|i've been thinking|me too|i feel|i took|i cut)\b", norm)
 
 
+# An amount no label allows, taken: an act even in a first message with no risk word ("took like 20
+# paracetamol an hour ago", "swallowed a whole packet of my back meds"). "took 2 ibuprofen" is not;
+# the bot never answers with a figure, it only reads one.
+_OVERDOSE_AMOUNT = _rx(
+    r"(?:^|[.!?,;]\s*|\b(?:i|i've|i have|just|already|i just|i already)\b)[^.?!]{0,12}?" + _NEG +
+    r"\b(?:took|taken|swallowed|downed|had|necked|ate|popped)\b\s+(?:like |about |around |maybe |over |nearly |almost |"
+    r"at least |roughly |probably )?(?:(?:[1-9]\d|\d{3,})(?:\s*-\s*\d+)?|twenty|thirty|forty|fifty|a dozen|dozens|"
+    r"(?:a|the) (?:whole|entire|full) (?:packet|pack|box|bottle|strip|blister|tub)s?|a handful|handfuls|"
+    r"a load|loads|the rest of (?:the|my) (?:packet|box|bottle|pills|tablets|meds))\b"
+    r"[^.?!]{0,30}?\b(?:" + _MEANS[3:-1] + r"|tramadol|codeine|co-codamol|cocodamol|naproxen|aspirin|"
+    r"antidepressants|sleeping tablets|diazepam|gabapentin|pregabalin|oxy\w*|opioids|insulin)\b")
 # A wish, an urge or a question about an act is not the act ("i wanna hurt myself so bad rn").
 _WISH_NOT_ACT = _rx(
     r"\b(?:thinking (?:about|of)|wants? to|wanna|going to|gonna|might|if i|should i|would it|could i|"
@@ -273,6 +284,22 @@ def acted(norm: str, in_crisis: bool) -> bool:
     if _ACT.search(norm) and not _WISH_NOT_ACT.search(norm):
         return True
     return in_crisis and bool(_AFTERMATH.search(norm))
+
+
+def overdose_amount(norm: str) -> bool:
+    """Took an amount no label allows (a number of ten or more, a whole packet, a handful)."""
+    m = _OVERDOSE_AMOUNT.search(norm)
+    if not m:
+        return False
+    # "took 20 minutes", "had 12 hours sleep": the amount must be of something taken
+    tail = norm[m.end(): m.end() + 40]
+    if re.search(r"\b(?:over|across|in|during) (?:the )?(?:last|past|next)\b|\b(?:a|per|each|every) day\b|"
+                 r"\b\d+ days\b|\bthis week\b|\bsince (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+                 r"sunday|yesterday|last)\b", norm[m.start():]):
+        return False  # spread over days: a label question (the ordinary answer: follow it, ask a pharmacist)
+    return not re.match(r"\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|steps|"
+                        r"goes|tries|attempts|photos|pics|calls|texts|messages|people|kids|%|percent|mg|ml)\b",
+                        tail)
 
 
 def immediate(norm: str) -> bool:
@@ -360,9 +387,10 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
             own_risk = False
     else:
         own_risk = message.own_risk
-    if third_party(norm) and (own_risk or (in_crisis and not answering) or acted(norm, False)):
+    overdose = overdose_amount(norm)
+    if third_party(norm) and (own_risk or (in_crisis and not answering) or acted(norm, False) or overdose):
         return Plan("helper", ("utter_crisis_helper",), level="possible", reason="third_party")
-    if acted(norm, in_crisis and not answering) and (in_crisis or message.own_risk or state == SAFE):
+    if overdose or (acted(norm, in_crisis and not answering) and (in_crisis or message.own_risk or state == SAFE)):
         if state == ACTED:
             return _acted_followup(message, norm)
         return Plan("acted", ("utter_crisis_acted",), level="acted", reason="acted")

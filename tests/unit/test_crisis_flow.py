@@ -257,3 +257,24 @@ def test_can_we_talk_about_another_topic_is_a_topic_request_not_talk_to_me():
                    ACTIVE, "utter_crisis_listen")
     assert topic.kind == "check_topic"
     assert kind("can we just talk about it", last="utter_crisis_listen") == "talk"
+
+
+@pytest.mark.parametrize("text", ["i took like 25 of my painkillers about an hour ago",
+                                  "swallowed a whole box of my sleeping tablets",
+                                  "earlier tonight. necked a load of my meds with wine",
+                                  "i just took a handful of pills"])
+def test_an_amount_no_label_allows_is_an_act_in_a_first_message_without_risk_words(text):
+    plan = decide(Message(text, "ask_pain_medication"), None, None)
+    assert plan.kind == "acted" and plan.level == "acted"
+
+
+@pytest.mark.parametrize("text", ["i took 2 ibuprofen for my back", "took 20 minutes to walk here",
+                                  "i took 12 ibuprofen over the last 3 days is that ok", "i had 10 hours sleep",
+                                  "i took 10 deep breaths", "my dog ate a whole packet of biscuits",
+                                  "can i take 2 paracetamol every 6 hours"])
+def test_ordinary_amounts_are_not_an_act(text):
+    assert decide(Message(text, "ask_pain_medication"), None, None) is None
+
+
+def test_someone_else_taking_an_amount_gets_the_helper_branch():
+    assert decide(Message("my son took 20 of my pills", "nlu_fallback"), None, None).kind == "helper"
