@@ -266,10 +266,10 @@ def third_party(norm: str) -> bool:
 # the bot never answers with a figure, it only reads one.
 _OVERDOSE_AMOUNT = _rx(
     r"(?:^|[.!?,;]\s*|\b(?:i|i've|i have|just|already|i just|i already)\b)[^.?!]{0,12}?" + _NEG +
-    r"\b(?:took|taken|swallowed|downed|had|necked|ate|popped)\b\s+(?:like |about |around |maybe |over |nearly |almost |"
+    r"\b(?:took|taken|swallowed|downed|had|necked|ate|popped|drank|drink|drunk)\b\s+(?:like |about |around |maybe |over |nearly |almost |"
     r"at least |roughly |probably )?(?:(?:[1-9]\d|\d{3,})(?:\s*-\s*\d+)?|twenty|thirty|forty|fifty|a dozen|dozens|"
     r"(?:a|the) (?:whole|entire|full) (?:packet|pack|box|bottle|strip|blister|tub)s?|a handful|handfuls|"
-    r"a load|loads|the rest of (?:the|my) (?:packet|box|bottle|pills|tablets|meds))\b"
+    r"a load|loads|the rest of (?:the|my) (?:packet|box|bottle|pills|tablets|meds)|all (?:of )?(?:my|the|them))\b"
     r"[^.?!]{0,30}?\b(?:" + _MEANS[3:-1] + r"|tramadol|codeine|co-codamol|cocodamol|naproxen|aspirin|"
     r"antidepressants|sleeping tablets|diazepam|gabapentin|pregabalin|oxy\w*|opioids|insulin)\b")
 # A wish, an urge or a question about an act is not the act ("i wanna hurt myself so bad rn").
@@ -297,6 +297,12 @@ def overdose_amount(norm: str) -> bool:
                  r"\b\d+ days\b|\bthis week\b|\bsince (?:monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|yesterday|last)\b", norm[m.start():]):
         return False  # spread over days: a label question (the ordinary answer: follow it, ask a pharmacist)
+    if re.search(r"\b(?:with me|on holiday|to work|in my bag|out of the|back to|to the)\b", norm[m.end():]):
+        return False  # took all my tablets *with me*: carrying, not taking
+    if re.search(r"\ball (?:of )?(?:my|the|them)\b", m.group(0)) and not re.search(
+            r"\b(?:at once|in one go|together|from the (?:box|packet|pack|bottle|strip)|in the (?:box|packet|pack|"
+            r"bottle|drawer|cabinet|cupboard|house)|i had|i could find|i've got|i have got|i had left)\b", norm[m.start():]):
+        return False  # "i took all my meds this morning": the day's medicines, as prescribed
     return not re.match(r"\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|steps|"
                         r"goes|tries|attempts|photos|pics|calls|texts|messages|people|kids|%|percent|mg|ml)\b",
                         tail)

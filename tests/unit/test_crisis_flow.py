@@ -278,3 +278,12 @@ def test_ordinary_amounts_are_not_an_act(text):
 
 def test_someone_else_taking_an_amount_gets_the_helper_branch():
     assert decide(Message("my son took 20 of my pills", "nlu_fallback"), None, None).kind == "helper"
+
+
+@pytest.mark.parametrize("text,act", [("i swallowed all my pills at once", True),
+                                      ("took all the tablets in the drawer", True),
+                                      ("i took all my meds this morning like the doctor said", False),
+                                      ("i took all my tablets with me on holiday", False)])
+def test_all_of_them_is_an_act_only_at_once_or_from_the_packet(text, act):
+    plan = decide(Message(text, "ask_pain_medication"), None, None)
+    assert (plan is not None and plan.kind == "acted") == act
