@@ -382,6 +382,12 @@ RULES: List[Rule] = [
        subject=True, media=True,
        next_ok={END, "right", "now", "rn", "again", "tonight", "looking", "and", "up", "here", "roof"},
        next_not={"bed", "seat", "sofa", "couch", "chair", "bath", "pool", "desk", "table", "stage"}),
+    # a sharp thing or a flame used, or wanted, on oneself ("thinking about using the knife in
+    # the drawer on myself"): self-harm with no harm verb. Not "a knife on my steak".
+    _r("tool_on_self", SELF_HARM, HIGH,
+       "@use|take|put|hold|press knife|knives|blade|blades|razor|razors|scissors|lighter|glass .? .? .? .? .? on myself",
+       "@use|take|put|hold|press a|the|my knife|knives|blade|blades|razor|razors|scissors|lighter|glass .? .? .? .? .? on myself",
+       subject=True, media=True),
     _r("want_death", EXPLICIT, HIGH,
        "want|wish|crave|welcome|long for death", "want to be with the dead",
        subject=True, next_ok={END}),

@@ -382,3 +382,12 @@ def test_on_the_edge_of_a_high_place_is_asked_about_and_ordinary_edges_are_not(t
 def test_lifting_or_carrying_without_getting_hurt_is_not_self_harm(text, risk):
     from bot.safety import assess
     assert assess(text).is_risk == risk
+
+
+@pytest.mark.parametrize("text,level", [
+    ("keep thinking about using the knife in the kitchen drawer on myself", "high"),
+    ("i want to use a blade on myself", "high"), ("i used the razor on myself last night", "high"),
+    ("i used a knife on my steak", "none"), ("can i use a heat pack on myself overnight", "none")])
+def test_a_sharp_thing_used_on_oneself_is_self_harm(text, level):
+    from bot.safety import assess
+    assert assess(text).level.value == level
