@@ -249,6 +249,8 @@ class Message:
         model): what counts in a request about the safety plan, whose words ("my plan") the
         learned models have only ever seen in risk messages. No reasons recorded: the level is
         taken as it is."""
+        if self.risk_level is None and not self.risk_reasons:
+            return self.intent == "express_risk"  # no RiskGuard record (a test story): the intent decides
         if self.risk_level not in ("possible", "high"):
             return False
         return not self.risk_reasons or any(":" not in r for r in self.risk_reasons)
@@ -380,7 +382,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     elif answering:
         # the steps ask for warning signs and hard moments ("when i hide in my room"): the
         # learned score reads those as risk, so only the pattern detector's finding counts
-        own_risk = message.pattern_risk or (message.intent == "express_risk" and not message.risk_reasons)
+        own_risk = message.pattern_risk
     elif in_crisis or state == SAFE:
         # Inside the crisis every reply carries the lines already: the earlier turns
         # (safety_context) count only for what they are for (a dose, a height, a time, a
