@@ -382,6 +382,13 @@ RULES: List[Rule] = [
        subject=True, media=True,
        next_ok={END, "right", "now", "rn", "again", "tonight", "looking", "and", "up", "here", "roof"},
        next_not={"bed", "seat", "sofa", "couch", "chair", "bath", "pool", "desk", "table", "stage"}),
+    # a car's engine running in a closed garage with someone in it: no everyday reading
+    # ("sat in the car with the engine running waiting for my daughter" has no garage)
+    _r("engine_in_garage", EXPLICIT, HIGH,
+       "in the|a|my garage .? .? .? .? with the engine|motor running|on",
+       "engine|motor|car running|on .? .? in the|a|my closed? garage",
+       "car|engine is? running in the|a|my closed? garage",
+       subject=True, media=True, next_not={"to", "for", "while"}),
     # a sharp thing or a flame used, or wanted, on oneself ("thinking about using the knife in
     # the drawer on myself"): self-harm with no harm verb. Not "a knife on my steak".
     _r("tool_on_self", SELF_HARM, HIGH,

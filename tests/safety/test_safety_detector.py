@@ -391,3 +391,13 @@ def test_lifting_or_carrying_without_getting_hurt_is_not_self_harm(text, risk):
 def test_a_sharp_thing_used_on_oneself_is_self_harm(text, level):
     from bot.safety import assess
     assert assess(text).level.value == level
+
+
+@pytest.mark.parametrize("text,level", [
+    ("im in the garage with the engine on", "high"), ("the car is running in the closed garage and im in it", "high"),
+    ("my husband is sitting in the car in the garage with the engine running", "possible"),  # someone else
+    ("sat in the car with the engine running waiting for my daughter", "none"),
+    ("left the car running in the garage to warm it up", "none"), ("i fixed the engine in the garage", "none")])
+def test_an_engine_running_in_a_garage_with_someone_in_it_is_risk(text, level):
+    from bot.safety import assess
+    assert assess(text).level.value == level
