@@ -293,8 +293,6 @@ def overdose_amount(norm: str) -> bool:
     m = _OVERDOSE_AMOUNT.search(norm)
     if not m:
         return False
-    # "took 20 minutes", "had 12 hours sleep": the amount must be of something taken
-    tail = norm[m.end(): m.end() + 40]
     if re.search(r"\b(?:over|across|in|during) (?:the )?(?:last|past|next)\b|\b(?:a|per|each|every) day\b|"
                  r"\b\d+ days\b|\bthis week\b|\bsince (?:monday|tuesday|wednesday|thursday|friday|saturday|"
                  r"sunday|yesterday|last)\b", norm[m.start():]):
@@ -305,9 +303,10 @@ def overdose_amount(norm: str) -> bool:
             r"\b(?:at once|in one go|together|from the (?:box|packet|pack|bottle|strip)|in the (?:box|packet|pack|"
             r"bottle|drawer|cabinet|cupboard|house)|i had|i could find|i've got|i have got|i had left)\b", norm[m.start():]):
         return False  # "i took all my meds this morning": the day's medicines, as prescribed
+    # "took 20 minutes", "had 12 hours sleep": the amount must be of something taken
     return not re.match(r"\s*(?:mins?|minutes?|hours?|hrs?|days?|weeks?|months?|years?|seconds?|steps|"
                         r"goes|tries|attempts|photos|pics|calls|texts|messages|people|kids|%|percent|mg|ml)\b",
-                        tail)
+                        norm[m.end(): m.end() + 40])
 
 
 def immediate(norm: str) -> bool:

@@ -51,24 +51,23 @@ def slot_at_message(tracker: DialogueStateTracker, name: str) -> Any:
     youth lines, then, `youth` being set, the plain listening reply) and the turn's replies
     would stop matching their sequence. Reading the value from before the turn keeps one
     decision per message."""
-    changed_this_turn = False
+    # One pass back: SlotSets of this turn, the latest message, then the value before it (the
+    # conversation window keeps earlier values as SlotSets at its start). Most turns stop at
+    # the message: nothing changed the slot yet.
+    changed, at_message = False, False
     for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
+        if isinstance(event, UserUttered) and not at_message:
+            if not changed:
+                return tracker.get_slot(name)
+            at_message = True
+        elif isinstance(event, SlotSet) and event.key == name:
+            if at_message:
+                return event.value
+            changed = True
+        elif at_message and isinstance(event, (Restarted, AllSlotsReset)):
             break
-        if isinstance(event, SlotSet) and event.key == name:
-            changed_this_turn = True
-    else:
+    if not at_message:
         return tracker.get_slot(name)
-    if not changed_this_turn:
-        return tracker.get_slot(name)
-    seen_user = False
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
-            seen_user = True
-        elif seen_user and isinstance(event, SlotSet) and event.key == name:
-            return event.value
-        elif seen_user and isinstance(event, (Restarted, AllSlotsReset)):
-            break
     slot = tracker.slots.get(name)
     return slot.initial_value if slot is not None else None
 
