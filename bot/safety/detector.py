@@ -23,6 +23,7 @@ from enum import Enum
 from functools import lru_cache
 from typing import Dict, FrozenSet, List, Optional, Sequence, Tuple
 
+from . import multilingual
 from . import patterns as P
 from .normalize import Normalizer
 
@@ -268,8 +269,24 @@ def _explain(text: str) -> Explanation:
         analysis = _Analysis(lowers, matches)
         findings.extend(analysis.run())
         cues |= analysis.cues
+    findings.extend(_other_language_findings(text))
     assessment = _combine(findings, cues)
     return Explanation(text, normalized, assessment, findings, assessment.cues)
+
+
+def _other_language_findings(text: str) -> List[Finding]:
+    """First-person risk in other languages and learner English (multilingual.py): the
+    English patterns above cannot see "me quiero morir", and the encoder is English-only.
+    Read from the raw text (the English normaliser would "repair" foreign words); a
+    negation just before lowers HIGH to POSSIBLE, as for the English rules."""
+    out: List[Finding] = []
+    for hit in multilingual.hits(text[:_WINDOW * 4]):
+        level = _LEVEL_OF[hit.level]
+        extra: Tuple[str, ...] = () if hit.language.startswith("en") else (multilingual.NON_ENGLISH,)
+        if hit.negated and level == RiskLevel.HIGH:
+            level, extra = RiskLevel.POSSIBLE, extra + (NEGATION,)
+        out.append(Finding(f"{hit.language}:{hit.category}", hit.category, level, -1, -1, extra))
+    return out
 
 
 def _prefilter(normalized: str, triggers) -> str:
