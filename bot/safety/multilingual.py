@@ -111,7 +111,7 @@ PHRASES: Tuple[Phrase, ...] = (
            after_not=r"\s*de (rir|trabalhar|estudar|tanto)"),
     Phrase("pt", PASSIVE, POSSIBLE, r"(nao|n) quero mais viver|nao quero (mais )?(viver|existir)|"
            r"(to|tou|estou) cansad[oa] de viver|quero sumir (pra|para) sempre|"
-           r"queria dormir e nao acordar|nao quero (mais )?acordar|sumir (desse|deste|do) mundo|"
+           r"(queria|quero) dormir e (nao|nunca mais) acordar|nao quero (mais )?acordar|sumir (desse|deste|do) mundo|"
            r"(quero|vou) acabar com (tudo|a minha vida|minha vida)(?=\s*($|[,.!?]|hoje|de vez|agora))"),
     Phrase("pt", SELF_HARM, HIGH, r"me (cortei|machuquei|feri) (de novo|outra vez|de proposito|de proposito de novo)|"
            r"(vontade de|quero|preciso) me (cortar|machucar)|me automutil"),
@@ -133,7 +133,7 @@ PHRASES: Tuple[Phrase, ...] = (
     Phrase("it", EXPLICIT, HIGH, r"(voglio|vorrei) morire", after_not=_IT_IDIOM),
     Phrase("it", EXPLICIT, HIGH, r"(voglio|vorrei|sto pensando di|penso di|ho voglia di) "
            r"(uccidermi|ammazzarmi|suicidarmi|togliermi la vita)|mi (voglio|vorrei) (uccidere|ammazzare)|"
-           r"(voglio|vorrei) farla finita(?!\s*con (la dieta|il lavoro|questa storia|lui|lei))|"
+           r"(voglio|vorrei|penso di|sto pensando di|ho deciso di) farla finita(?!\s*con (la dieta|il lavoro|questa storia|lui|lei))|"
            r"penso (spesso )?al suicidio|pensieri suicidi",
            after_not=r"\s*(di|dal) (lavoro|risate|ridere)"),
     Phrase("it", PASSIVE, POSSIBLE, r"non voglio piu vivere|(voglio|vorrei) sparire per sempre|(addormentarmi e )?non svegliarmi piu|"
@@ -160,13 +160,14 @@ PHRASES: Tuple[Phrase, ...] = (
     Phrase("nl", EXPLICIT, HIGH, r"ik wil (gewoon |echt |zo graag |liever |het liefst )?(dood|sterven)|ik wil mezelf (van kant maken|doden|iets aandoen)|"
            r"ik ga mezelf (van kant maken|iets aandoen)|zelfmoordgedachten|ik denk aan zelfmoord|"
            r"een einde aan mijn leven maken|er een einde? aan (wil )?maken|ik denk (steeds |vaak |elke dag )?aan zelfmoord", after_not=r"\s*van (het )?(lachen|de honger|verveling)"),
-    Phrase("nl", PASSIVE, POSSIBLE, r"ik wil niet meer leven|ik wil er niet meer zijn|niet meer wakker (worden|word|te worden)|verdwijnen,? voor altijd"),
+    Phrase("nl", PASSIVE, POSSIBLE, r"ik wil niet meer leven|ik wil er niet meer zijn|(niet|nooit) meer wakker (worden|word|te worden)|verdwijnen,? voor altijd"),
     Phrase("nl", SELF_HARM, HIGH, r"ik (heb|snij) mezelf (weer |opnieuw )?(gesneden|pijn gedaan)|ik snij mezelf"),
     # ------------------------------------------------------------ Polish
     Phrase("pl", EXPLICIT, HIGH, r"chce (umrzec|sie zabic|skonczyc ze soba)|(zabije|zabic) sie|"
            r"mysle o (samobojstwie|smierci)|mysli samobojcze|skoncze ze soba"),
     Phrase("pl", PASSIVE, POSSIBLE, r"nie chce (juz |dalej |wiecej )?zyc|chce zniknac na zawsze|(zasnac|usnac) i (sie )?(nie|juz nie) obudzic"),
-    Phrase("pl", SELF_HARM, HIGH, r"(znowu )?(sie )?(tne|pocielam|pocialem|okaleczam|okaleczylem|okaleczylam)( sie)?"),
+    Phrase("pl", SELF_HARM, HIGH, r"(znowu )?(sie )?(tne|pocielam|pocialem|okaleczam|okaleczylem|okaleczylam)( sie)?|"
+           r"(znowu |znow |ciagle )?(zrobilam|zrobilem|robie) sobie krzywde"),
     Phrase("pl", GOODBYE, POSSIBLE, r"zegnajcie( wszyscy)?"),
     # ------------------------------------------------------------ Romanian
     Phrase("ro", EXPLICIT, HIGH, r"vreau sa (mor|ma sinucid|ma omor)|ma gandesc (la sinucidere|sa ma omor)|"
@@ -199,7 +200,7 @@ PHRASES: Tuple[Phrase, ...] = (
     # ------------------------------------------------------------ Tagalog / Taglish
     Phrase("tl", EXPLICIT, HIGH, r"gusto ko (na(ng)? |nang )?(na lang |nalang |lang )?(mamatay|magpakamatay)|"
            r"gusto kong (mamatay|magpakamatay)|magpapakamatay (na )?ako|papatayin ko (na )?(ang )?sarili ko|"
-           r"tapusin (ko )?(na )?ang buhay ko",
+           r"tapusin (ko )?(na )?ang buhay ko|(iniisip|naiisip|gusto) ko(ng)? (na(ng)? )?magpakamatay",
            after_not=_TL_IDIOM),
     Phrase("tl", PASSIVE, POSSIBLE, r"(ayoko|ayaw ko|ayokong) (na(ng)? )?(talaga(ng)? )?mabuhay|pagod na (ako )?(sa )?mabuhay|"
            r"(sana )?hindi na ako magising|gusto ko (na(ng)? |nang )?(na lang |nalang |lang )?mawala|"
@@ -214,7 +215,7 @@ PHRASES: Tuple[Phrase, ...] = (
            r"(untuk )?(bunuh diri|mengakhiri hidup(ku)?)|(mati saja|mati aja)|rasa (nak|macam nak) mati",
            after_not=_ID_IDIOM),
     Phrase("id", PASSIVE, POSSIBLE, r"(tidak|tak|gak|nggak|ga|ndak) (mau|ingin|nak|mahu) hidup lagi|"
-           r"capek (hidup|untuk hidup)|lelah hidup|(gak|tidak|tak|ga|nggak|udah gak) kuat (hidup|lagi hidup)|"
+           r"(tak|tidak|dah tak|tak nak) (nak|mahu) hidup|capek (hidup|untuk hidup)|lelah hidup|(gak|tidak|tak|ga|nggak|udah gak) kuat (hidup|lagi hidup)|"
            r"(hilang|ngilang|menghilang) selamanya"),
     Phrase("id", SELF_HARM, HIGH, r"(menyakiti|melukai|nyakitin) diri( sendiri)?"),
     # ------------------------------------------------------------ Arabic (Arabizi and script)
@@ -225,15 +226,15 @@ PHRASES: Tuple[Phrase, ...] = (
            r"mabghitsh n3ish|ya (rab|rabb|allah) (khodni|5odni|khudni)"),
     Phrase("ar", EXPLICIT, HIGH, r"(اريد|أريد|ابي|أبي|بدي|عايز|عايزة|نفسي|اود|أود) (ان |أن )?(اموت|أموت)|"
            r"(اقتل|أقتل) نفسي|(سانتحر|سأنتحر|انتحر|أنتحر)|(افكر|أفكر) (في|ب) الانتحار", bounded=False),
-    Phrase("ar", PASSIVE, POSSIBLE, r"(لا اريد|لا أريد|مش عايز|مش عايزة|ما بدي|ما ابي) (ان |أن )?(اعيش|أعيش)", bounded=False),
+    Phrase("ar", PASSIVE, POSSIBLE, r"(لا اريد|لا أريد|مش عايز|مش عايزة|ما بدي|ما ابي) (ان |أن )?(اعيش|أعيش)|ما (عدت|عاد) (اريد|أريد|بدي) (ان |أن )?(اعيش|أعيش)", bounded=False),
     # ------------------------------------------------------------ Persian (Latin and script)
     Phrase("fa", EXPLICIT, HIGH, r"(mikham|mikhaam|mekham|mikhastam) (bemiram|khodkoshi konam|khodamo bokosham)|"
-           r"khodkoshi (konam|mikonam)"),
+           r"khodkoshi (konam|mikonam)|(nemikham|nemikhaam) (zende|zendegi) (basham|konam)"),
     Phrase("fa", EXPLICIT, HIGH, r"میخوام بمیرم|می خواهم بمیرم|میخواهم بمیرم|خودکشی کنم|خودمو بکشم", bounded=False),
     # ------------------------------------------------------------ Russian / Ukrainian (Cyrillic and Latin)
     Phrase("ru", EXPLICIT, HIGH, r"хочу (умереть|сдохнуть|покончить с собой|убить себя)|покончу с собой|убью себя|"
            r"думаю о (суициде|самоубииств)|суицидальные мысли|хочу (померти|вмерти|вбити себе)|покінчу з собою|"
-           r"(hochu|khochu|xochu) (umeret|sdohnut|pokonchit s soboi)|pokonchu s soboi|dumayu o (samoubiistve|samoubiystve|suitside)"),
+           r"(hochu|khochu|xochu) (umeret|sdohnut|pokonchit s soboi|pomerty|pomerti)|pokonchu s soboi|dumayu o (samoubiistve|samoubiystve|suitside)"),
     Phrase("ru", PASSIVE, POSSIBLE, r"не хочу (больше |бiльше |більше )?(жить|жити)|(ne hochu|ne khochu) (bolshe )?(zhit|jit)|"
            r"исчезнуть навсегда|(usnut|zasnut) i ne prosnutsya|уснуть и не проснуться"),
     Phrase("ru", SELF_HARM, HIGH, r"(я )?(снова |опять )?(режу себя|порезала себя|порезал себя|наношу себе)|prichinil[a]? sebe bol"),
@@ -254,7 +255,8 @@ PHRASES: Tuple[Phrase, ...] = (
     Phrase("pcm", EXPLICIT, HIGH, r"\bi (wan|wanna|go) (die|kpai|quench|kill myself|end my life)|make i (just )?die"),
     Phrase("pcm", PASSIVE, POSSIBLE, r"i no (wan|want|fit) (live|dey live|continue live) again"),
     # ------------------------------------------------------------ Bengali in Latin letters
-    Phrase("bn", EXPLICIT, HIGH, r"(ami )?(morte|more jete) chai|(attohotta|atmohotta|attmohotta) (korbo|korte chai)"),
+    Phrase("bn", EXPLICIT, HIGH, r"(ami )?(morte|more jete) chai|(attohotta|atmohotta|attmohotta|atmohotya|attohotya) (korbo|korte chai|korar)|"
+           r"(ar )?bachte (ichhe|icche) kore na"),
     # ------------------------------------------------------------ Chinese, Japanese, Korean
     Phrase("zh", EXPLICIT, HIGH, r"我?想死|不想活|想自杀|想自殺|自杀|自殺|轻生|結束生命|结束生命", bounded=False),
     Phrase("ja", EXPLICIT, HIGH, r"死にたい|消えたい|自殺したい|自殺する|shinitai", bounded=False),
