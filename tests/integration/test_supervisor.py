@@ -114,8 +114,9 @@ def test_a_hung_rasa_server_is_killed_by_the_watchdog_and_answers_again(supervis
                       "the Rasa server killed, restarted and answering", supervised.lines)
     print(f"hung Rasa server answering again {took:.1f} s after SIGSTOP (watchdog: {WATCHDOG_ENV})")
     assert hung.poll() == -signal.SIGKILL
-    assert any(line.startswith("The Rasa server stopped answering (3 health checks of ")
-               and "killed it with SIGKILL. Restarting it in 1 s" in line for line in supervised.lines), supervised.lines
+    watchdog = [line for line in supervised.restarts("Rasa server") if "stopped answering" in line]
+    assert watchdog and watchdog[0].startswith("The Rasa server stopped answering (3 health checks of ")
+    assert "killed it with SIGKILL. Restarting it in 1 s (attempt 1); log: " in watchdog[0]
     replies = supervised.send(f"sup-{uuid.uuid4().hex[:12]}", "i want to kill myself")
     assert replies and has_crisis_lines(replies[0])
     assert stack.actions.popen is actions_before  # the action server was left alone

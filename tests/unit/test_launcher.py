@@ -1,5 +1,15 @@
-from bot.launcher import child_env, rasa_server_cmd
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from bot.launcher import Process, child_env, http_ok, rasa_server_cmd
+from bot.services import free_port
 from bot.settings import load_settings
+from bot.supervisor import RUNNING, Supervisor, WatchdogPolicy
 
 
 def test_children_never_phone_home_and_get_every_setting():
@@ -37,17 +47,6 @@ def test_the_stack_runs_the_web_app_on_its_port(tmp_path):
 # ---------------------------------------------------------------- the supervisor
 # Tiny real child processes (tests/fakes/health_child.py); short intervals, and
 # generous timeouts only as a failure guard (no wall-clock assertions).
-import os  # noqa: E402
-import signal  # noqa: E402
-import sys  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import pytest  # noqa: E402
-
-from bot.launcher import Process, http_ok  # noqa: E402
-from bot.services import free_port  # noqa: E402
-from bot.supervisor import RUNNING, Supervisor, WatchdogPolicy  # noqa: E402
 
 FAKE_CHILD = Path(__file__).resolve().parent.parent / "fakes" / "health_child.py"
 QUICK = WatchdogPolicy(interval=0.1, timeout=0.5, failures=3, start_timeout=30.0, backoff_first=0.2,
@@ -120,7 +119,7 @@ def test_a_dead_child_is_restarted_with_backoff_and_the_others_keep_running(supe
     for attempt, delay in ((1, "0.2"), (2, "0.4"), (3, "0.8"), (4, "0.8")):
         old_pid = actions.popen.pid
         http_ok(actions.health_url.replace("/health", "/exit?code=3"), 0.5)  # the child exits with code 3
-        drive(supervisor, lambda: actions.popen.pid != old_pid and running_and_answering(supervisor, actions))
+        drive(supervisor, lambda old=old_pid: actions.popen.pid != old and running_and_answering(supervisor, actions))
         assert f"The action server exited with code 3. Restarting it in {delay} s (attempt {attempt}); " \
                f"log: {actions.log_path}" in supervisor.lines
         assert f"The action server is answering again (attempt {attempt})." in supervisor.lines
@@ -138,10 +137,11 @@ def test_the_backoff_starts_again_after_a_healthy_while(supervised, tmp_path):
         os.killpg(actions.popen.pid, signal.SIGKILL)
         drive(supervisor, lambda: supervisor.child(actions).phase != RUNNING)
         # healthy for longer than stable_after before each kill: every restart is attempt 1
-        drive(supervisor, lambda: running_and_answering(supervisor, actions) and supervisor.child(actions).attempts == 0)
+        drive(supervisor, lambda: running_and_answering(supervisor, actions)
+              and supervisor.child(actions).attempts == 0)
     restarts = [line for line in supervisor.lines if "Restarting" in line]
-    assert restarts == [f"The action server was killed by SIGKILL. Restarting it in 0.2 s (attempt 1); "
-                        f"log: {actions.log_path}"] * 2
+    assert restarts == [(f"The action server was killed by SIGKILL. Restarting it in 0.2 s (attempt 1); "
+                         f"log: {actions.log_path}")] * 2
 
 
 def test_a_child_that_stops_answering_is_killed_and_restarted(supervised, tmp_path):

@@ -8,7 +8,7 @@ from bot.services import render_nginx
 
 def directives(text: str) -> dict:
     http = text[text.index("http {"):text.index("    server {")]
-    return {m.group(1): m.group(2) for m in re.finditer(r"^\s+(\w+)\s+([^;{]+);", http, re.M)}
+    return {m.group(1): m.group(2) for m in re.finditer(r"^\s+(\w+)\s+([^;{]+);", http, re.MULTILINE)}
 
 
 def test_the_proxy_rejects_malformed_framing_and_slow_or_big_requests():
