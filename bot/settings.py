@@ -89,8 +89,8 @@ class Settings:
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
     # `make run`'s supervisor (bot.launcher.Supervisor): health checks and restarts
-    watchdog_interval_seconds: int = 3
-    watchdog_timeout_seconds: int = 3
+    watchdog_interval_seconds: int = 5
+    watchdog_timeout_seconds: int = 5
     watchdog_failures: int = 3
     start_timeout_seconds: int = 600
     restart_backoff_max_seconds: int = 30

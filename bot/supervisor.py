@@ -34,8 +34,14 @@ STARTING, RUNNING, WAITING = "starting", "running", "waiting to restart"
 
 @dataclass(frozen=True)
 class WatchdogPolicy:
-    interval: float = 3.0  # seconds between two health checks of one child
-    timeout: float = 3.0  # seconds one health check may take
+    # Patience: a running child is killed only after about failures x (interval +
+    # timeout) seconds without an answer, 25-30 s by default. Not less: the Rasa
+    # server answers health checks on the event loop that also computes replies,
+    # and a freshly started one blocked it for 9 s on its first message (2 busy
+    # cores); a kill then would cut that reply (maybe crisis lines) and cost a
+    # 30-60 s model load.
+    interval: float = 5.0  # seconds between two health checks of one child
+    timeout: float = 5.0  # seconds one health check may take
     failures: int = 3  # health checks in a row a running child may fail before it is killed
     start_timeout: float = 600.0  # seconds a (re)started child has to answer for the first time
     backoff_first: float = 1.0
@@ -60,6 +66,7 @@ class Child:
     phase: str = STARTING
     since: float = 0.0  # when the current phase began
     healthy_since: Optional[float] = None  # start of the current run of passed checks
+    last_answer: Optional[float] = None  # the last passed check
     failed_checks: int = 0
     attempts: int = 0  # restarts in a row, without a stable period between them
     restarts: int = 0  # restarts in all
@@ -145,16 +152,17 @@ class Supervisor:
             child.failed_checks += 1
             child.healthy_since = None
             if child.failed_checks >= self.policy.failures:
+                silent = f", no answer for {now - child.last_answer:.0f} s" if child.last_answer is not None else ""
                 self._kill_and_restart(child, now, f"stopped answering ({child.failed_checks} health checks of "
                                                    f"{process.health_url} in a row failed, {self.policy.timeout:g} s "
-                                                   "each)")
+                                                   f"each{silent})")
 
     def _passed(self, child: Child, now: float) -> None:
         if child.phase == STARTING:
             child.phase, child.since = RUNNING, now
             if child.restarts:
                 self.say(f"The {child.process.name} is answering again (attempt {child.attempts}).")
-        child.failed_checks = 0
+        child.failed_checks, child.last_answer = 0, now
         if child.healthy_since is None:
             child.healthy_since = now
         if child.attempts and now - child.healthy_since >= self.policy.stable_after:
@@ -169,7 +177,7 @@ class Supervisor:
         child.attempts += 1
         delay = self.policy.backoff(child.attempts)
         child.phase, child.since, child.restart_at, child.reason = WAITING, now, now + delay, reason
-        child.healthy_since, child.failed_checks = None, 0
+        child.healthy_since, child.failed_checks, child.last_answer = None, 0, None
         self.say(f"The {child.process.name} {reason}. Restarting it in {delay:g} s (attempt {child.attempts}); "
                  f"log: {shown_path(child.process.log_path)}")
 

@@ -100,7 +100,8 @@ def test_backoff_doubles_and_is_capped():
 
 def test_the_watchdog_settings_have_defaults_and_can_be_shortened():
     policy = WatchdogPolicy.from_settings(load_settings({}))
-    assert (policy.interval, policy.timeout, policy.failures, policy.backoff_max) == (3, 3, 3, 30)
+    assert (policy.interval, policy.timeout, policy.failures, policy.backoff_max) == (5, 5, 3, 30)
+    assert policy == WatchdogPolicy()  # the settings' defaults are the policy's
     short = WatchdogPolicy.from_settings(load_settings({
         "WATCHDOG_INTERVAL_SECONDS": "1", "WATCHDOG_TIMEOUT_SECONDS": "1", "WATCHDOG_FAILURES": "2",
         "START_TIMEOUT_SECONDS": "60", "RESTART_BACKOFF_MAX_SECONDS": "4"}))
@@ -153,9 +154,24 @@ def test_a_child_that_stops_answering_is_killed_and_restarted(supervised, tmp_pa
     drive(supervisor, lambda: rasa.popen is not hung and running_and_answering(supervisor, rasa))
     assert hung.returncode == -signal.SIGKILL
     assert any(line.startswith("The Rasa server stopped answering (3 health checks of ")
-               and "in a row failed, 0.5 s each); killed it with SIGKILL. Restarting it in 0.2 s (attempt 1)" in line
+               and "in a row failed, 0.5 s each, no answer for " in line
+               and "s); killed it with SIGKILL. Restarting it in 0.2 s (attempt 1)" in line
                for line in supervisor.lines), supervisor.lines
     assert supervisor.child(web).restarts == 0
+
+
+def test_a_child_that_pauses_for_less_than_the_watchdogs_patience_is_not_killed(supervised, tmp_path):
+    busy = fake_child(tmp_path, "Rasa server")
+    supervisor = supervised(busy)  # patience: 3 failed checks of 0.5 s, 0.1 s apart
+    drive(supervisor, lambda: running_and_answering(supervisor, busy))
+    pid = busy.popen.pid
+    os.kill(pid, signal.SIGSTOP)  # a busy event loop: no answers for a while (the first message once took 9 s)
+    pause_ends = time.monotonic() + 0.7
+    drive(supervisor, lambda: time.monotonic() > pause_ends)
+    assert supervisor.child(busy).failed_checks >= 1  # it did miss checks ...
+    os.kill(pid, signal.SIGCONT)
+    drive(supervisor, lambda: supervisor.child(busy).failed_checks == 0)
+    assert busy.popen.pid == pid and supervisor.lines == []  # ... and was left alone
 
 
 def test_a_healthy_child_and_a_slow_starter_are_never_restarted(supervised, tmp_path):
