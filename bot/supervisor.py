@@ -125,7 +125,11 @@ class Supervisor:
 
     def step(self) -> None:
         for child in self.children:
-            self._step(child)
+            try:
+                self._step(child)
+            except Exception as error:  # noqa: BLE001 (the supervisor must outlive any one child's trouble)
+                self.say(f"Supervising the {child.process.name} failed ({error.__class__.__name__}: {error}); "
+                         "trying again.")
 
     def _step(self, child: Child) -> None:
         process, now = child.process, self.clock()

@@ -186,6 +186,17 @@ def test_a_healthy_child_and_a_slow_starter_are_never_restarted(supervised, tmp_
     assert supervisor.lines == [] and all(c.restarts == 0 for c in supervisor.children)
 
 
+def test_a_child_that_cannot_be_started_is_tried_again_and_the_others_are_fine(supervised, tmp_path):
+    broken, steady = fake_child(tmp_path, "action server"), fake_child(tmp_path, "web app")
+    supervisor = supervised(broken, steady)
+    drive(supervisor, lambda: running_and_answering(supervisor, broken))
+    broken.cmd = [str(tmp_path / "no-such-program")]  # e.g. the venv was removed under it
+    os.killpg(broken.popen.pid, signal.SIGKILL)
+    drive(supervisor, lambda: sum("could not be started" in line for line in supervisor.lines) >= 2)
+    assert "(attempt 3)" in supervisor.lines[-1] and "FileNotFoundError" in supervisor.lines[-1]
+    assert running_and_answering(supervisor, steady) and supervisor.child(steady).restarts == 0
+
+
 def test_a_child_that_never_answers_is_restarted_after_the_start_timeout(supervised, tmp_path):
     stuck = fake_child(tmp_path, "Rasa server", answer_after=3600)
     supervisor = supervised(stuck, policy=WatchdogPolicy(interval=0.1, timeout=0.5, start_timeout=1.0,
