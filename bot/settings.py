@@ -88,6 +88,12 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    # `make run`'s supervisor (bot.launcher.Supervisor): health checks and restarts
+    watchdog_interval_seconds: int = 5
+    watchdog_timeout_seconds: int = 5
+    watchdog_failures: int = 3
+    start_timeout_seconds: int = 600
+    restart_backoff_max_seconds: int = 30
     # fixed paths, shared with config.yml and the Makefile
     spacy_model_path: Path = ROOT / "var" / "spacy" / "en_unknot"
 
@@ -177,6 +183,11 @@ class Settings:
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
             "TELEGRAM_API_BASE_URL": self.telegram_api_base_url,
+            "WATCHDOG_INTERVAL_SECONDS": str(self.watchdog_interval_seconds),
+            "WATCHDOG_TIMEOUT_SECONDS": str(self.watchdog_timeout_seconds),
+            "WATCHDOG_FAILURES": str(self.watchdog_failures),
+            "START_TIMEOUT_SECONDS": str(self.start_timeout_seconds),
+            "RESTART_BACKOFF_MAX_SECONDS": str(self.restart_backoff_max_seconds),
         }
 
 
@@ -249,6 +260,13 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         telegram_webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
         telegram_api_base_url=(merged.get("TELEGRAM_API_BASE_URL", "").strip().rstrip("/")
                                or defaults.telegram_api_base_url),
+        watchdog_interval_seconds=_int(merged, "WATCHDOG_INTERVAL_SECONDS", defaults.watchdog_interval_seconds,
+                                       1, 3600),
+        watchdog_timeout_seconds=_int(merged, "WATCHDOG_TIMEOUT_SECONDS", defaults.watchdog_timeout_seconds, 1, 600),
+        watchdog_failures=_int(merged, "WATCHDOG_FAILURES", defaults.watchdog_failures, 1, 100),
+        start_timeout_seconds=_int(merged, "START_TIMEOUT_SECONDS", defaults.start_timeout_seconds, 5, 24 * 3600),
+        restart_backoff_max_seconds=_int(merged, "RESTART_BACKOFF_MAX_SECONDS", defaults.restart_backoff_max_seconds,
+                                         1, 3600),
     )
     if len({settings.rasa_port, settings.action_port, settings.web_port}) < 3:
         raise SettingsError("RASA_PORT, ACTION_PORT and WEB_PORT must all differ")
