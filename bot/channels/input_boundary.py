@@ -105,7 +105,10 @@ def _json_size_over(value: Any, budget: int) -> bool:
         elif isinstance(item, str):
             used += len(item) + 2
         else:
-            used += len(json.dumps(item, default=str))
+            try:
+                used += len(json.dumps(item, default=str))
+            except (TypeError, ValueError):  # e.g. an integer of thousands of digits: not plain metadata
+                return True
         if used > budget:
             return True
     return False
