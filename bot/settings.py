@@ -77,6 +77,9 @@ class Settings:
     clinic_contact: str = ""
     jwt_secret: str = ""
     log_level: str = "INFO"
+    # Rasa server HTTP limits (bot/hardening.py): body bytes, seconds for a request's head and body.
+    rasa_request_max_bytes: int = 64 * 1024
+    rasa_request_timeout: int = 20
     # web app (widget host + staff review)
     web_port: int = 8000
     web_allowed_origins: Tuple[str, ...] = ()
@@ -174,6 +177,8 @@ class Settings:
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
             "LOG_LEVEL": self.log_level,
+            "RASA_REQUEST_MAX_BYTES": str(self.rasa_request_max_bytes),
+            "RASA_REQUEST_TIMEOUT": str(self.rasa_request_timeout),
             "WEB_PORT": str(self.web_port),
             "WEB_ALLOWED_ORIGINS": ",".join(self.web_allowed_origins),
             "SECRET_KEY": self.secret_key,
@@ -250,6 +255,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),
         log_level=(merged.get("LOG_LEVEL", defaults.log_level).strip() or defaults.log_level).upper(),
+        rasa_request_max_bytes=_int(merged, "RASA_REQUEST_MAX_BYTES", defaults.rasa_request_max_bytes,
+                                    1024, 100_000_000),
+        rasa_request_timeout=_int(merged, "RASA_REQUEST_TIMEOUT", defaults.rasa_request_timeout, 1, 3600),
         web_port=_int(merged, "WEB_PORT", defaults.web_port),
         web_allowed_origins=_origins(merged.get("WEB_ALLOWED_ORIGINS", "")),
         secret_key=merged.get("SECRET_KEY", "").strip(),
