@@ -5,7 +5,8 @@ that intent, with its entities (`/inform{"pain_severity": 0}` sets a slot), and
 drops what the NLU pipeline found, the risk check included: `/greet@1.0 i want
 to end my life` was a greeting. Here a payload is honoured only
 
-- when it is exactly the payload of a button the bot's last turn offered;
+- when it is exactly the payload of a button the bot offered in this session (a
+  Telegram keyboard stays on its message, so an older button may be pressed later);
 - at the start of a conversation, for the payloads a client sends by itself
   (the widget opens with "/greet", web/widget/src/index.js `initPayload`);
 - when a channel mapped a command onto it itself (Telegram's /start, /help,
@@ -36,11 +37,12 @@ def channel_command_payloads() -> Set[str]:
 
 
 def offered_payloads(events: Iterable[Any]) -> Set[str]:
-    """The payloads of the buttons (or quick replies) of the bot's messages since
-    the person's latest message: what the bot is offering right now."""
+    """The payloads of the buttons (or quick replies) the bot's messages offered in this
+    session (since the latest session start or restart). Not only the last turn's: a
+    Telegram inline keyboard stays pressable on its message after newer ones arrive."""
     offered: Set[str] = set()
     for event in reversed(list(events)):
-        if isinstance(event, UserUttered):
+        if isinstance(event, (SessionStarted, Restarted)):
             break
         if isinstance(event, BotUttered):
             data = event.data or {}

@@ -132,6 +132,8 @@ OFFERED = [SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi"),
            BotUttered("Hello!", {"buttons": [{"title": "Coping steps", "payload": "/ask_coping_tips"},
                                              {"title": "Yes", "payload": "/affirm"}]}),
            ActionExecuted("action_listen")]
+# a newer turn without buttons: the older keyboard is still on its message (Telegram)
+LATER = [UserUttered("my back hurts"), BotUttered("I'm sorry to hear that."), ActionExecuted("action_listen")]
 
 
 @pytest.mark.parametrize("text, events, channel, metadata, expected", [
@@ -141,7 +143,9 @@ OFFERED = [SessionStarted(), ActionExecuted("action_listen"), UserUttered("hi"),
     ("/affirm i want to kill myself", OFFERED, "rest", None, False),  # not exactly the button
     ("/greet@1.0 i want to end my life", OFFERED, "rest", None, False),
     ('/inform{"pain_severity": 0}', OFFERED, "rest", None, False),
-    ("/ask_coping_tips", OFFERED[:3], "rest", None, False),  # offered in an earlier turn only
+    ("/ask_coping_tips", OFFERED[:3], "rest", None, False),  # never offered
+    ("/ask_coping_tips", OFFERED + LATER, "rest", None, True),  # offered earlier in this session
+    ("/ask_coping_tips", OFFERED + [SessionStarted(), ActionExecuted("action_listen")], "rest", None, False),
     ("/greet", [], "socketio", None, True),  # the widget's opening payload
     ("/greet", [SessionStarted(), ActionExecuted("action_listen")], "socketio", None, True),
     ("/greet", OFFERED, "socketio", None, False),  # not at the start
