@@ -29,6 +29,7 @@ FallbackClassifier would have done). The threshold is tuned by
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any, Dict, List, Optional, Text
 
 import numpy as np
@@ -58,6 +59,36 @@ INTENT_RANKING = "intent_ranking"
 
 
 FALLBACK_INTENT = "nlu_fallback"
+
+# The encoders read the first 256 word pieces of a text (about 1,000 characters of English),
+# and the input boundary lets messages of up to 20,000 characters through. Past this length a
+# message is scored in windows of whole sentences and takes its riskiest window's score: else a
+# risk sentence deep in a long message goes unread, and a weak detector hit in it is vetoed by
+# the score of its ordinary opening.
+LONG_TEXT_CHARS = 800
+WINDOW_CHARS = 500
+_SENTENCE_END = re.compile(r"(?<=[.!?\n])\s+")
+
+
+def text_windows(text: str, size: int = WINDOW_CHARS) -> List[str]:
+    """`text` in windows of at most `size` characters, cut between sentences where it can
+    (a sentence longer than a window is cut with an overlap), each window starting with the
+    previous one's last sentence, so a risk sentence is whole in at least one window."""
+    pieces: List[str] = []
+    for sentence in _SENTENCE_END.split(text):
+        sentence = sentence.strip()
+        step = size - size // 4
+        pieces.extend(sentence[i:i + size] for i in range(0, max(len(sentence) - size // 4, 1), step))
+    windows: List[str] = []
+    current: List[str] = []
+    for piece in (p for p in pieces if p):
+        if current and sum(len(p) + 1 for p in current) + len(piece) > size:
+            windows.append(" ".join(current))
+            current = [current[-1]] if len(current[-1]) + len(piece) < size else []
+        current.append(piece)
+    if current:
+        windows.append(" ".join(current))
+    return windows
 
 
 def classifier_confidence(intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]], risk_intent: str) -> float:
@@ -228,6 +259,8 @@ class RiskGuard(GraphComponent):
     def score(self, message: Message) -> Optional[float]:
         if self.classifier is None:
             return None
+        if len(message.get(TEXT) or "") > LONG_TEXT_CHARS:
+            return self._long_text_score(message.get(TEXT))
         embedding = sentence_embedding(message)
         if embedding is None:
             from bot.nlu.sentence_encoder import get_encoder
@@ -238,6 +271,18 @@ class RiskGuard(GraphComponent):
             return self.classifier.score(np.asarray(embedding), text)
         linear = self.classifier.logits(np.asarray(embedding).reshape(1, -1), [text])
         return float(combined_scores(linear, self.risk_encoder.logits([text]))[0])
+
+    def _long_text_score(self, text: str) -> float:
+        """The highest score of the text's windows (see LONG_TEXT_CHARS)."""
+        from bot.nlu.sentence_encoder import get_encoder
+
+        assert self.classifier is not None
+        windows = text_windows(text)
+        embeddings = np.asarray(get_encoder().encode(windows))
+        if self.risk_encoder is None:
+            return float(np.max(self.classifier.scores(embeddings, windows)))
+        linear = self.classifier.logits(embeddings, windows)
+        return float(np.max(combined_scores(linear, self.risk_encoder.logits(windows))))
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

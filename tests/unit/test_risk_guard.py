@@ -1,7 +1,7 @@
 """RiskGuard: detector or classifier can force express_risk; reasons are recorded."""
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.risk_guard import RiskGuard, guard_decision
+from bot.nlu.risk_guard import WINDOW_CHARS, RiskGuard, guard_decision, text_windows
 
 CONFIG = RiskGuard.get_default_config()
 
@@ -105,3 +105,15 @@ def test_the_veto_never_touches_a_high_detector_hit_or_a_missing_score():
     assert high["level"] == "high"
     no_score = guard_decision(ORDINARY_WEAK_HIT, None, [], "express_risk", 0.98, score=None, detector_veto=0.05)
     assert no_score["level"] == "possible"
+
+
+def test_a_long_text_is_read_in_windows_that_keep_each_sentence_whole():
+    filler = "My lower back aches by the evening and I sit on the sofa until late. " * 90
+    wish = "I don't want to be alive anymore."
+    windows = text_windows(filler + wish + " " + filler)
+    assert len(windows) > 10 and all(len(w) <= WINDOW_CHARS for w in windows)
+    assert any(wish in w for w in windows)
+    # one endless "sentence": cut with an overlap, so a short phrase is whole in some window
+    endless = "a" * 20_000 + " i want to die " + "b" * 3_000
+    assert any("i want to die" in w for w in text_windows(endless))
+    assert text_windows("Short one. Two.") == ["Short one. Two."]
