@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -71,7 +72,7 @@ def test_every_staff_page_and_api_refuses_an_unauthenticated_request(url, sender
         path = getattr(route, "path", "")
         if path in ("/login", "/static"):
             continue
-        path = "/staff" + path.replace("{cid:int}", "1")
+        path = "/staff" + re.sub(r"\{\w+:\w+\}", "1", path)
         for method in sorted(getattr(route, "methods", None) or {"GET"}):
             if method == "HEAD":
                 continue

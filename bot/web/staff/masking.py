@@ -142,17 +142,18 @@ def clean(text: str) -> str:
     return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
-def mask_capped(text: str, cap: int, keep: FrozenSet[str] = frozenset()) -> "tuple[str, bool]":
-    """(masked text of at most about `cap` characters, whether it was cut).
+def mask_capped(text: str, cap: int, keep: FrozenSet[str] = frozenset(), more: bool = False) -> "tuple[str, bool]":
+    """(masked text of at most `cap` characters, whether it was cut).
 
     Only the first cap + 2 * MAX_MATCH characters are masked; when the text goes
-    on, the last MAX_MATCH characters of the masked part are dropped too, so an
-    identifier the cut went through is never shown half unmasked."""
-    if len(text) <= cap:
+    on (or `more`: the caller already cut it), the last MAX_MATCH characters of
+    the masked part are dropped too, so an identifier a cut went through is never
+    shown half unmasked."""
+    if len(text) <= cap and not more:
         return mask(text, keep), False
     masked = mask(text[:cap + 2 * MAX_MATCH], keep)
-    if len(text) > cap + 2 * MAX_MATCH:
-        masked = masked[:len(masked) - MAX_MATCH]
+    if more or len(text) > cap + 2 * MAX_MATCH:
+        masked = masked[:max(0, len(masked) - MAX_MATCH)]
     return masked[:cap], True
 
 
