@@ -38,9 +38,12 @@ EMAIL = re.compile(_LOCAL + "@" + _LABEL + r"(?:\." + _LABEL + "){1,10}")
 # "jo.bloggs at gmail dot com", "jo(at)example.org", "jo [at] example [dot] co [dot] uk"
 # Starts only where a run of address characters starts (not at every "." inside one).
 _RUN_START = r"(?<![A-Za-z0-9._%+-])\b"
+_SPACED_DOT = r"\s{1,3}dot\s{1,3}"
 EMAIL_SPELLED = re.compile(
-    _RUN_START + _LOCAL + r"\s{0,3}(?:\(at\)|\[at\])\s{0,3}" + _LABEL + "(?:" + _SEP_DOT + _LABEL + "){0,8}" + _SEP_DOT + _TLD
-    + "|" + _RUN_START + _LOCAL + r"\s{1,3}at\s{1,3}" + _LABEL + r"(?:\s{1,3}dot\s{1,3}" + _LABEL + r"){0,8}\s{1,3}dot\s{1,3}" + _TLD,
+    _RUN_START + _LOCAL + r"\s{0,3}(?:\(at\)|\[at\])\s{0,3}"
+    + _LABEL + "(?:" + _SEP_DOT + _LABEL + "){0,8}" + _SEP_DOT + _TLD
+    + "|" + _RUN_START + _LOCAL + r"\s{1,3}at\s{1,3}"
+    + _LABEL + "(?:" + _SPACED_DOT + _LABEL + "){0,8}" + _SPACED_DOT + _TLD,
     re.I)
 IPV4 = re.compile(r"\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b")
 CARD = re.compile(r"(?<![\d])(?:\d[ -]?){12,18}\d(?![\d])")
