@@ -141,7 +141,8 @@ def authenticate(engine, username: str, password: str, ip: str, now: Optional[fl
                  delay_base: float = 1.0) -> Tuple[Optional[StaffUser], str]:
     """(user, "") on success, else (None, reason): "locked" (this address made too
     many failed attempts), "wait" (this account's delay is running) or "invalid"."""
-    now = time.time() if now is None else now
+    clock = time.time if now is None else (lambda: now)
+    now = clock()
     username = (username or "").strip().lower()[:64]
     ip = (ip or "?")[:64]
     with engine.begin() as conn:
@@ -162,7 +163,8 @@ def authenticate(engine, username: str, password: str, ip: str, now: Optional[fl
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         ok = ok and row is not None and not row["disabled"]
-        conn.execute(db.login_attempts.insert().values(username=username, ip=ip, at=now, success=ok))
+        # Stamped after the (slow) hash check: the wait runs from when the failure was known.
+        conn.execute(db.login_attempts.insert().values(username=username, ip=ip, at=clock(), success=ok))
         if not ok:
             audit.record(conn, username or "?", "login_failed", detail=f"invalid ip={ip}")
             return None, "invalid"
