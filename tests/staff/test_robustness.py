@@ -376,3 +376,34 @@ def test_x_forwarded_for_from_an_untrusted_peer_is_ignored(login_db):
     assert attempt(client, "rita", PASSWORDS["rita"], "192.0.2.200") == 429
     with db.get_engine(login_db).connect() as conn:
         assert set(conn.execute(sa.select(db.login_attempts.c.ip)).scalars()) == {"127.0.0.1"}
+
+
+@pytest.mark.parametrize("peer, forwarded, trusted, expected", [
+    ("10.0.0.1", "198.51.100.9, 10.0.0.2", ("10.0.0.0/24",), "198.51.100.9"),  # skips trusted hops
+    ("10.0.0.1", "6.6.6.6, 198.51.100.9", ("10.0.0.0/24",), "198.51.100.9"),  # the left part is the client's to forge
+    ("10.0.0.1", "not-an-address", ("10.0.0.0/24",), "10.0.0.1"),
+    ("10.0.0.1", "", ("10.0.0.0/24",), "10.0.0.1"),
+    ("192.0.2.5", "198.51.100.9", ("10.0.0.0/24",), "192.0.2.5"),  # an untrusted peer's header is ignored
+    ("192.0.2.5", "198.51.100.9", (), "192.0.2.5"),
+])
+def test_which_address_counts_for_the_login_limit(peer, forwarded, trusted, expected):
+    from starlette.requests import Request
+
+    from bot.web.staff.clientip import client_ip
+
+    headers = [(b"x-forwarded-for", forwarded.encode())] if forwarded else []
+    request = Request({"type": "http", "method": "POST", "path": "/staff/login", "headers": headers,
+                       "client": (peer, 40000), "query_string": b""})
+    assert client_ip(request, trusted) == expected
+
+
+def test_login_throttling_settings():
+    from bot.settings import SettingsError, load_settings
+
+    settings = load_settings({"TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/24", "STAFF_LOGIN_DELAY_SECONDS": "0.5"})
+    assert settings.trusted_proxies == ("127.0.0.1/32", "10.0.0.0/24") and settings.staff_login_delay_seconds == 0.5
+    assert load_settings({}).trusted_proxies == () and load_settings({}).staff_login_delay_seconds == 1.0
+    for bad in ({"TRUSTED_PROXIES": "nginx"}, {"STAFF_LOGIN_DELAY_SECONDS": "soon"},
+                {"STAFF_LOGIN_DELAY_SECONDS": "0"}):
+        with pytest.raises(SettingsError):
+            load_settings(bad)
