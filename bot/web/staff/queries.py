@@ -456,10 +456,6 @@ def csv_chunks(items) -> Iterator[str]:
             yield _csv_text(rows)
 
 
-def to_csv(items) -> str:
-    return "".join(csv_chunks(items))
-
-
 def _json_conversation(row, events) -> Dict[str, Any]:
     return {**{k: v for k, v in row.items() if k not in ("id", "last_ts")},
             "events": [{k: (clean(v) if isinstance(v, str) else v) for k, v in e.items() if k != "id"}
@@ -474,7 +470,3 @@ def json_chunks(items) -> Iterator[str]:
         yield ("" if first else ",\n") + json.dumps(_json_conversation(row, events), ensure_ascii=False)
         first = False
     yield '\n], "masked": true}\n'
-
-
-def to_json(items) -> str:
-    return "".join(json_chunks(items))
