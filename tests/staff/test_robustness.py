@@ -231,7 +231,9 @@ def test_health_answers_before_the_render_of_a_100k_character_message(server, se
 
 def test_masking_a_200k_character_text_is_bounded_work():
     """Runs that made the old patterns rescan from every position (quadratic: a
-    60,000-character word took seconds and held the GIL throughout)."""
+    60,000-character word took seconds and held the GIL throughout). On the old
+    code this never returns: the regex holds the GIL, so not even the join's
+    timeout can fire (which is how it stopped the whole web app)."""
     results = {}
 
     def work():
