@@ -6,7 +6,8 @@
   exec -- CMD   run CMD (e.g. `rasa train`) with the settings Rasa's yml files need
   actions       run the action server on UNKNOT_HOST:ACTION_PORT
   web           run the web app (widget demo page + staff review) on UNKNOT_HOST:WEB_PORT
-  run           start the action server, the Rasa server and the web app, wait until all answer
+  run           start the action server, the Rasa server and the web app, wait until all answer, and
+                keep them up (a child that exits or stops answering is restarted)
   shell         start the action server and chat in this terminal
   staff-user    create / change staff review accounts (bot/web/staff)
   retention     delete conversations older than RETENTION_DAYS
@@ -17,7 +18,6 @@ import argparse
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import List, Optional
 
@@ -96,6 +96,7 @@ Press Ctrl-C to stop.""", flush=True)
 
 def _run(args: argparse.Namespace) -> int:
     from bot.launcher import Stack
+    from bot.supervisor import Supervisor, WatchdogPolicy
 
     settings = load_settings()
     model = Path(args.model)
@@ -121,13 +122,13 @@ def _run(args: argparse.Namespace) -> int:
 
     print(telegram_status_line(settings), flush=True)
     _print_how_to_chat(settings.host, settings.rasa_port, settings.web_url)
+    policy = WatchdogPolicy.from_settings(settings)
+    print(f"Supervising: a process that exits, or fails {policy.failures} health checks in a row "
+          f"(every {policy.interval:g} s), is restarted; each restart is printed here.", flush=True)
+    # One child's trouble never stops the others: the crisis lines need only the Rasa server.
+    supervisor = Supervisor(stack.processes, stack.env, policy)
     try:
-        while not stopping["now"]:
-            for process in stack.processes:
-                if not process.alive():
-                    print(f"The {process.name} stopped; see {process.log_path}", file=sys.stderr)
-                    stopping["now"] = True
-            time.sleep(1)
+        supervisor.run(lambda: stopping["now"])
     finally:
         print("Stopping...", flush=True)
         stack.stop()

@@ -1,8 +1,10 @@
-"""Start and stop Unknot's processes: the action server, the Rasa server and
-the web app (widget demo page + staff review).
+"""Start, stop and supervise Unknot's processes: the action server, the Rasa
+server and the web app (widget demo page + staff review).
 
 Used by `make run` / `make shell` (through bot.cli) and by the integration
-tests, so the tests exercise exactly what people run.
+tests, so the tests exercise exactly what people run. `Supervisor` keeps the
+children up while `make run` runs: it restarts a child that exits, and kills
+and restarts one that stops answering its health URL.
 """
 from __future__ import annotations
 
@@ -119,6 +121,16 @@ class Process:
             assert self.popen is not None
             os.killpg(self.popen.pid, signal.SIGKILL)
             self.popen.wait(10)
+
+    def kill_leftovers(self) -> None:
+        """SIGKILL whatever is left of the process group of a child that has exited
+        (a grandchild still holding the port would make every restart fail). The
+        group id cannot have been reused while any member lives."""
+        if self.popen is not None and self.popen.poll() is not None:
+            try:
+                os.killpg(self.popen.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
 
 
 def tail(path: Path, lines: int = 30) -> str:

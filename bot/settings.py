@@ -78,6 +78,9 @@ class Settings:
     clinic_contact: str = ""
     jwt_secret: str = ""
     log_level: str = "INFO"
+    # Rasa server HTTP limits (bot/hardening.py): body bytes, seconds for a request's head and body.
+    rasa_request_max_bytes: int = 64 * 1024
+    rasa_request_timeout: int = 20
     # web app (widget host + staff review)
     web_port: int = 8000
     web_allowed_origins: Tuple[str, ...] = ()
@@ -94,6 +97,12 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    # `make run`'s supervisor (bot.launcher.Supervisor): health checks and restarts
+    watchdog_interval_seconds: int = 5
+    watchdog_timeout_seconds: int = 5
+    watchdog_failures: int = 3
+    start_timeout_seconds: int = 600
+    restart_backoff_max_seconds: int = 30
     # fixed paths, shared with config.yml and the Makefile
     spacy_model_path: Path = ROOT / "var" / "spacy" / "en_unknot"
 
@@ -174,6 +183,8 @@ class Settings:
             "CLINIC_CONTACT": self.clinic_contact,
             "RASA_JWT_SECRET": self.jwt_secret,
             "LOG_LEVEL": self.log_level,
+            "RASA_REQUEST_MAX_BYTES": str(self.rasa_request_max_bytes),
+            "RASA_REQUEST_TIMEOUT": str(self.rasa_request_timeout),
             "WEB_PORT": str(self.web_port),
             "WEB_ALLOWED_ORIGINS": ",".join(self.web_allowed_origins),
             "SECRET_KEY": self.secret_key,
@@ -185,6 +196,11 @@ class Settings:
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
             "TELEGRAM_API_BASE_URL": self.telegram_api_base_url,
+            "WATCHDOG_INTERVAL_SECONDS": str(self.watchdog_interval_seconds),
+            "WATCHDOG_TIMEOUT_SECONDS": str(self.watchdog_timeout_seconds),
+            "WATCHDOG_FAILURES": str(self.watchdog_failures),
+            "START_TIMEOUT_SECONDS": str(self.start_timeout_seconds),
+            "RESTART_BACKOFF_MAX_SECONDS": str(self.restart_backoff_max_seconds),
         }
 
 
@@ -268,6 +284,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         clinic_contact=merged.get("CLINIC_CONTACT", "").strip(),
         jwt_secret=merged.get("RASA_JWT_SECRET", "").strip(),
         log_level=(merged.get("LOG_LEVEL", defaults.log_level).strip() or defaults.log_level).upper(),
+        rasa_request_max_bytes=_int(merged, "RASA_REQUEST_MAX_BYTES", defaults.rasa_request_max_bytes,
+                                    1024, 100_000_000),
+        rasa_request_timeout=_int(merged, "RASA_REQUEST_TIMEOUT", defaults.rasa_request_timeout, 1, 3600),
         web_port=_int(merged, "WEB_PORT", defaults.web_port),
         web_allowed_origins=_origins(merged.get("WEB_ALLOWED_ORIGINS", "")),
         secret_key=merged.get("SECRET_KEY", "").strip(),
@@ -281,6 +300,13 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         telegram_webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
         telegram_api_base_url=(merged.get("TELEGRAM_API_BASE_URL", "").strip().rstrip("/")
                                or defaults.telegram_api_base_url),
+        watchdog_interval_seconds=_int(merged, "WATCHDOG_INTERVAL_SECONDS", defaults.watchdog_interval_seconds,
+                                       1, 3600),
+        watchdog_timeout_seconds=_int(merged, "WATCHDOG_TIMEOUT_SECONDS", defaults.watchdog_timeout_seconds, 1, 600),
+        watchdog_failures=_int(merged, "WATCHDOG_FAILURES", defaults.watchdog_failures, 1, 100),
+        start_timeout_seconds=_int(merged, "START_TIMEOUT_SECONDS", defaults.start_timeout_seconds, 5, 24 * 3600),
+        restart_backoff_max_seconds=_int(merged, "RESTART_BACKOFF_MAX_SECONDS", defaults.restart_backoff_max_seconds,
+                                         1, 3600),
     )
     if len({settings.rasa_port, settings.action_port, settings.web_port}) < 3:
         raise SettingsError("RASA_PORT, ACTION_PORT and WEB_PORT must all differ")

@@ -15,18 +15,32 @@ prefix that reproduces the dialogue state (slots, active form) where the window
 starts. The window is kept in a side table (bot/window_table.py) next to Rasa's
 `events` table, which still receives every event exactly once, as before:
 staff review, the widget history and `retrieve_full_tracker` read it whole.
+
+Storage failures (issue 15): no database error leaves this store. Rasa's own
+`session_scope` turned any ValueError (a lone surrogate in a sender id is one:
+UnicodeEncodeError) into `sys.exit`, and every other error reached Rasa's
+FailSafeTrackerStore, which logs it with the SQL parameters (the person's
+words) and keeps the conversation in memory. Here the scope turns any error
+into a TrackerStorageError that names its kind only; `retrieve` then answers
+with a new, empty conversation and `save` logs and returns, so the reply (crisis
+lines included) still goes out. Logs carry the conversation id, sizes and the
+error's kind, never message text.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import logging
+import sqlite3
+import sys
 import time
+import traceback
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Sequence, Set, Tuple
 
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import SQLTrackerStore, ensure_schema_exists
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -52,14 +66,16 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-from bot import safety_plan_table, speedups
+from bot import hardening, safety_plan_table, speedups
 from bot.settings import MIN_WINDOW_TURNS
 from bot.settings import window_turns as parse_window_turns
 from bot.window_table import metadata as window_metadata
 from bot.window_table import tracker_windows
 
-# The Rasa server imports this module from endpoints.yml before it handles a message.
+# The Rasa server imports this module from endpoints.yml before it handles a message
+# (and before it accepts a connection: the store is created while the server starts).
 speedups.install()
+hardening.install()
 
 logger = logging.getLogger(__name__)
 
@@ -286,6 +302,44 @@ def window(events: Sequence[Event], n: int, slots: Iterable[Slot]) -> List[Event
     return prefix + list(events)[start:]
 
 
+# --------------------------------------------------------------------------- storage errors
+
+
+class TrackerStorageError(Exception):
+    """The database failed while reading or writing a conversation. Its message
+    names the kind of error and where it was raised, never the data: the
+    original's text can hold SQL parameters, i.e. what the person wrote."""
+
+
+def safe_id(sender_id: Any) -> str:
+    """A conversation id fit for a log line: ASCII (a lone surrogate would break
+    the log handler's encoding), at most 64 characters, with its length."""
+    text = sender_id if isinstance(sender_id, str) else repr(sender_id)
+    shown = ascii(text)[1:-1]
+    return f"'{shown[:64]}{'...' if len(shown) > 64 else ''}' ({len(text)} chars)"
+
+
+def storage_error_summary(error: BaseException) -> str:
+    """`OperationalError/OperationalError: database is locked, at session.py:1234 in execute`.
+    SQLite's own messages ("database is locked", "no such table: events") name no
+    data, so they are kept; other drivers' messages may quote values, so only
+    their class names are."""
+    kinds = [type(error).__name__]
+    orig = getattr(error, "orig", None)
+    if isinstance(orig, BaseException):
+        kinds.append(type(orig).__name__)
+    summary = "/".join(kinds)
+    for candidate in (orig, error):
+        if isinstance(candidate, sqlite3.OperationalError):
+            summary += f": {str(candidate)[:80]}"
+            break
+    frames = traceback.extract_tb(error.__traceback__)
+    if frames:
+        last = frames[-1]
+        summary += f", at {Path(last.filename).name}:{last.lineno} in {last.name}"
+    return summary
+
+
 # --------------------------------------------------------------------------- store
 
 
@@ -316,9 +370,47 @@ class UrlSQLTrackerStore(SQLTrackerStore):
                     raise
             logger.debug(f"Another process created {tracker_windows.name}: {error}")
 
+    @contextlib.contextmanager
+    def session_scope(self) -> Iterator[Any]:
+        """Rasa's scope (one session, closed at the end), but any error inside it
+        becomes a TrackerStorageError without the data, after a rollback: Rasa's
+        own scope exits the process on a ValueError (module docstring)."""
+        session = self.sessionmaker()
+        try:
+            ensure_schema_exists(session)
+            yield session
+        except Exception as error:  # noqa: BLE001 - any failure of storage is handled by the caller
+            with contextlib.suppress(Exception):
+                session.rollback()
+            raise TrackerStorageError(storage_error_summary(error)) from None
+        finally:
+            try:
+                session.close()
+            except Exception as error:  # noqa: BLE001 - a broken connection must not end the turn
+                logger.error(f"Tracker store: closing a session failed: {storage_error_summary(error)}")
+
+    async def keys(self) -> Iterable[str]:
+        try:
+            return await super().keys()
+        except TrackerStorageError as error:
+            logger.error(f"Tracker store: could not list conversations: {error}")
+            return []
+
     # -- reading
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation's current session; when the database fails, a new
+        empty conversation, so the message is still answered (a risk message
+        with the crisis lines). It is marked as having nothing stored, so a later
+        save appends all of its events rather than guessing what is there."""
+        try:
+            return await self._retrieve_window(sender_id)
+        except TrackerStorageError as error:
+            logger.error(f"Tracker store: could not read conversation {safe_id(sender_id)}: {error}; "
+                         "answering it as a new conversation")
+            return _mark(self.init_tracker(sender_id), 0, 0)
+
+    async def _retrieve_window(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session as a window (see the module docstring), from the
         stored window while it is current, else rebuilt from `events`."""
         if not self.window_turns:
@@ -340,15 +432,21 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
             events = deserialise_events([json.loads(r.data) for r in rows])
         self.window_rebuilds += 1
-        logger.debug(f"Rebuilding the window of '{sender_id}' from {len(events)} stored events")
+        logger.debug(f"Rebuilding the window of {safe_id(sender_id)} from {len(events)} stored events")
         start, prefix, _ = window_parts(events, self.window_turns, slots)
         windowed = prefix + events[start:]
         tracker = DialogueStateTracker.from_events(sender_id, windowed, slots)
         return _mark(tracker, len(windowed), len(prefix))
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
-        """Every event of every session, as Rasa returns it (no window)."""
-        tracker = await super().retrieve_full_tracker(conversation_id)
+        """Every event of every session, as Rasa returns it (no window); None
+        (as for an unknown conversation) when the database fails."""
+        try:
+            tracker = await super().retrieve_full_tracker(conversation_id)
+        except TrackerStorageError as error:
+            logger.error(f"Tracker store: could not read conversation {safe_id(conversation_id)} "
+                         f"in full: {error}")
+            return None
         if tracker is not None and self.window_turns:
             _mark(tracker, len(tracker.events), 0)  # saving it appends only what is added later
         return tracker
@@ -361,6 +459,18 @@ class UrlSQLTrackerStore(SQLTrackerStore):
     # -- writing
 
     async def save(self, tracker: DialogueStateTracker) -> None:
+        """Store the turn; when the database fails, log it and return: the reply
+        is already decided and still goes out. The turn's events are not stored
+        then (nothing stored before is touched: the transaction is rolled back)."""
+        try:
+            await self._save(tracker)
+        except TrackerStorageError as error:
+            stored = getattr(tracker, STORED_ATTR, None)
+            logger.error(f"Tracker store: could not store conversation {safe_id(tracker.sender_id)} "
+                         f"({len(tracker.events)} events, {len(tracker.events) - (stored or 0)} new): {error}; "
+                         "the reply still goes out")
+
+    async def _save(self, tracker: DialogueStateTracker) -> None:
         """Append the tracker's new events to `events` (each once, in order), then
         store the window of the tracker in the same transaction."""
         if not self.window_turns:
@@ -386,7 +496,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
             self._store_safety_plan(session, tracker.sender_id, new)
             session.commit()
         setattr(tracker, STORED_ATTR, len(events))
-        logger.debug(f"Tracker with sender_id '{tracker.sender_id}' stored to database")
+        logger.debug(f"Tracker with sender_id {safe_id(tracker.sender_id)} stored to database")
 
     @staticmethod
     def _store_safety_plan(session: Any, sender_id: str, new: Sequence[Event]) -> None:
@@ -464,7 +574,9 @@ def _from_window_row(sender_id: str, events_json: str, slots: Iterable[Slot]) ->
         tracker = DialogueStateTracker.from_events(sender_id, events, slots)
         return _mark(tracker, len(tracker.events), int(header["synthetic"]))
     except Exception:  # noqa: BLE001 - never lose a conversation over its window: rebuild it
-        logger.warning(f"Unreadable window of '{sender_id}'; rebuilding it from the events table", exc_info=True)
+        # No traceback: its messages could quote the stored events (what the person wrote).
+        logger.warning(f"Unreadable window of {safe_id(sender_id)} ({len(events_json)} chars): "
+                       f"{storage_error_summary(sys.exc_info()[1])}; rebuilding it from the events table")
         return None
 
 

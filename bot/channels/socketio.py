@@ -9,11 +9,16 @@ Here:
 - `session_request {token}`: a valid signed token resumes its conversation;
   anything else (no token, a forged or expired one, a bare `session_id`) gets
   a new random id and a token for it (`session_confirm {session_id, token,
-  resumed}`). The socket is then bound to that id, server-side.
+  resumed}`). The socket is then bound to that id, server-side. A request
+  without an object gets the ack `{ok: false, error: "invalid_request"}`.
 - `user_uttered {message, metadata, client_id}`: goes to the socket's bound
   conversation, never to a `session_id` in the payload. It is acknowledged at
   once (`{ok}`), so the widget knows it arrived; a repeated `client_id` (a
   resend after a lost acknowledgement) is acknowledged but not processed again.
+  The text and metadata pass the input boundary (bot/channels/input_boundary.py)
+  as on every channel; what it refuses gets `{ok: false, error: code}`
+  (`no_session`, `invalid_message`, `invalid_metadata`, `metadata_too_large`,
+  `message_too_long` for over 20,000 characters without risk in them).
 - `bot_typing {typing}` is emitted to the conversation while the bot works.
 - `crisis_state {active, youth}` after every turn: whether the conversation is
   still in the crisis conversation (the `crisis` slot; safe, but not yet gone on,
@@ -25,6 +30,7 @@ Here:
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections import OrderedDict
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
@@ -36,6 +42,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from bot.channels.input_boundary import MAX_MESSAGE_LENGTH, Rejected, accept_message
 from bot.channels.widget_session import SessionSigner, clean_message, history_messages
 from bot.settings import load_settings
 
@@ -112,7 +119,9 @@ class BoundSocketIOInput(SocketIOInput):
             return session.get("session_id") if session else None
 
         @sio.on("session_request", namespace=namespace)
-        async def session_request(sid: Text, data: Any) -> None:
+        async def session_request(sid: Text, data: Any = None) -> Dict[str, Any]:
+            if not isinstance(data, dict):
+                return {"ok": False, "error": "invalid_request"}  # the widget always sends {token}
             session_id, token, resumed = self.signer.resolve(data)
             previous = await bound_session(sid)
             if previous and previous != session_id:
@@ -121,6 +130,7 @@ class BoundSocketIOInput(SocketIOInput):
             await sio.save_session(sid, {"session_id": session_id}, namespace=namespace)
             await sio.emit("session_confirm", {"session_id": session_id, "token": token, "resumed": resumed},
                            room=sid, namespace=namespace)
+            return {"ok": True, "session_id": session_id}
 
         @sio.on("history_request", namespace=namespace)
         async def history_request(sid: Text, data: Any = None) -> Dict[str, Any]:
@@ -157,17 +167,25 @@ class BoundSocketIOInput(SocketIOInput):
                 await sio.emit("bot_typing", {"typing": False}, room=session_id, namespace=namespace)
 
         @sio.on(self.user_message_evt, namespace=namespace)
-        async def handle_message(sid: Text, data: Any) -> Dict[str, Any]:
+        async def handle_message(sid: Text, data: Any = None) -> Dict[str, Any]:
             session_id = await bound_session(sid)
             if not session_id:
                 return {"ok": False, "error": "no_session"}
-            cleaned = clean_message(data)
-            if cleaned is None:
-                return {"ok": False, "error": "invalid_message"}
-            text, metadata, client_id = cleaned
+            try:
+                raw_text, metadata, client_id = clean_message(data)
+                if len(raw_text) > MAX_MESSAGE_LENGTH:
+                    # over the hard limit the detector reads it (up to about a second): not on the event loop
+                    accepted = await asyncio.get_running_loop().run_in_executor(
+                        None, accept_message, raw_text, metadata)
+                else:
+                    accepted = accept_message(raw_text, metadata)
+            except Rejected as rejected:
+                return {"ok": False, "error": rejected.code}
+            if not accepted.text.strip():
+                return {"ok": False, "error": "invalid_message"}  # nothing left once control characters went
             if self._first_time(session_id, client_id):
-                message = UserMessage(text, SocketIOOutput(sio, self.bot_message_evt), session_id,
-                                      input_channel=self.name(), metadata=metadata)
+                message = UserMessage(accepted.text, SocketIOOutput(sio, self.bot_message_evt), session_id,
+                                      input_channel=self.name(), metadata=accepted.metadata)
                 sio.start_background_task(process, message, session_id)
             return {"ok": True, "client_id": client_id}
 

@@ -36,6 +36,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.input_boundary import MAX_ID, checked_int
 from bot.channels.telegram_format import outgoing_messages
 from bot.channels.telegram_updates import (
     SECRET_HEADER,
@@ -442,8 +443,9 @@ class TelegramInput(InputChannel):
                 update = request.json
             except Exception:
                 return response.text("the body must be a JSON update", status=400)
-            update_id = update.get("update_id") if isinstance(update, dict) else None
-            if not isinstance(update_id, int) or isinstance(update_id, bool):
+            # range-checked at the boundary: a huge integer would overflow the update log's BIGINT (a 500)
+            update_id = checked_int(update.get("update_id"), 0, MAX_ID) if isinstance(update, dict) else None
+            if update_id is None:
                 return response.text("the body must be a JSON update with an update_id", status=400)
             first = await asyncio.get_running_loop().run_in_executor(None, self.updates.first_time, update_id)
             if not first:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Mapping, Optional
 
+from bot.channels.input_boundary import MAX_ID, Rejected, accept_message, checked_int, clean_metadata
+
 logger = logging.getLogger(__name__)
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
@@ -90,6 +92,10 @@ class Incoming:
     metadata: Dict[str, Any] = field(default_factory=dict)
 
 
+# What a Telegram message's metadata may hold (the input boundary's allowlist: key -> longest string).
+METADATA_KEYS = {"language_code": 35, "command": 64, "attachment": 32, "edited": 0, "button": 0}
+
+
 def _metadata(user: Mapping[str, Any], **extra: Any) -> Dict[str, Any]:
     """Only what the bot needs goes into the tracker store: the client's language (for the
     crisis-line region) and how the message arrived. No names, no usernames, no user ids."""
@@ -98,7 +104,29 @@ def _metadata(user: Mapping[str, Any], **extra: Any) -> Dict[str, Any]:
     if isinstance(language, str) and language:
         data["language_code"] = language[:35]
     data.update({k: v for k, v in extra.items() if v})
-    return data
+    try:
+        return clean_metadata(data, METADATA_KEYS)
+    except Rejected:  # cannot happen with the keys above; the boundary's cap holds all the same
+        return {}
+
+
+def _text_message(chat_id: int, text: str, metadata: Dict[str, Any], reply: str = "") -> "Incoming":
+    """A text for Rasa, through the input boundary like every channel's: valid characters,
+    and over 2,000 characters flagged, so the dialogue asks for parts unless there is risk.
+    (Telegram's own limit, 4,096 characters, is far under the boundary's hard limit.)"""
+    try:
+        accepted = accept_message(text, metadata)
+    except Rejected:
+        return Incoming("ignore")
+    if not accepted.text.strip():
+        return Incoming("ignore")
+    return Incoming("text", chat_id=chat_id, text=command_text(accepted.text), reply=reply,
+                    metadata=accepted.metadata)
+
+
+def _chat_id(value: Any) -> Optional[int]:
+    """A chat id the stores and the Bot API can hold (at most 52 significant bits), else None."""
+    return checked_int(value, -MAX_ID, MAX_ID)
 
 
 def _chat(message: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -113,11 +141,15 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
         message = query.get("message") if isinstance(query.get("message"), Mapping) else {}
         chat = _chat(message)
         user = query.get("from") if isinstance(query.get("from"), Mapping) else {}
-        chat_id = chat.get("id", user.get("id"))
+        chat_id = _chat_id(chat.get("id", user.get("id")))
+        if chat_id is None:
+            # still stop the button's spinner (dispatch answers the query), but nothing for Rasa
+            return Incoming("ignore", callback_query_id=str(query.get("id"))[:64])
         if chat.get("type", "private") != "private":
             return Incoming("group", chat_id=chat_id, reply=GROUP_REPLY, callback_query_id=str(query.get("id")))
         data = query.get("data")
-        return Incoming("button", chat_id=chat_id, text=data if isinstance(data, str) else "",
+        text = accept_message(data[:64]).text if isinstance(data, str) else ""  # callback data: 64 bytes at most
+        return Incoming("button", chat_id=chat_id, text=text,
                         callback_query_id=str(query.get("id")), metadata=_metadata(user, button=True))
 
     edited = "edited_message" in update and "message" not in update
@@ -126,8 +158,8 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
         # channel posts, member updates, inline queries ...: nothing for the bot to answer
         return Incoming("ignore")
     chat = _chat(message)
-    chat_id = chat.get("id")
-    if not isinstance(chat_id, int):
+    chat_id = _chat_id(chat.get("id"))
+    if chat_id is None:
         return Incoming("ignore")
     user = message.get("from") if isinstance(message.get("from"), Mapping) else {}
     if chat.get("type") != "private":
@@ -137,15 +169,13 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
 
     text = message.get("text")
     if isinstance(text, str) and text.strip():
-        return Incoming("text", chat_id=chat_id, text=command_text(text),
-                        metadata=_metadata(user, edited=edited, command=text.strip().split()[0]
-                                           if text.strip().startswith("/") else None))
+        return _text_message(chat_id, text, _metadata(user, edited=edited, command=text.strip().split()[0]
+                                                      if text.strip().startswith("/") else None))
     kind = next((k for k in MEDIA_KINDS if k in message), "other")
     caption = message.get("caption")
     if isinstance(caption, str) and caption.strip():
         # the words go to Rasa (a caption can carry risk), the note follows the answer
-        return Incoming("text", chat_id=chat_id, text=command_text(caption), reply=CAPTION_NOTE,
-                        metadata=_metadata(user, edited=edited, attachment=kind))
+        return _text_message(chat_id, caption, _metadata(user, edited=edited, attachment=kind), reply=CAPTION_NOTE)
     return Incoming("media", chat_id=chat_id, reply=MEDIA_REPLIES.get(kind, DEFAULT_MEDIA_REPLY),
                     metadata={"attachment": kind})
 

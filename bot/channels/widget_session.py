@@ -16,16 +16,15 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from bot.channels.input_boundary import Rejected, clean_metadata
+
 SALT = "unknot.widget-session.v1"
 # A token older than this no longer resumes its conversation (a new one starts).
 MAX_AGE_SECONDS = 30 * 24 * 3600
 SESSION_ID_PATTERN = re.compile(r"w-[0-9a-f]{32}")
 # What a button sends: "/intent" or "/intent{...}" (hidden when no button title is known).
 PAYLOAD_PATTERN = re.compile(r"/[A-Za-z0-9_]+(\{.*\})?", re.S)
-MAX_MESSAGE_LENGTH = 2000
 MAX_HISTORY = 200
-# Metadata the browser may send with a message; everything else is dropped.
-METADATA_KEYS = {"locale": 35}
 
 
 class SessionSigner:
@@ -69,20 +68,15 @@ class SessionSigner:
         return session_id, token, False
 
 
-def clean_message(data: Any) -> Optional[Tuple[str, Dict[str, str], Optional[str]]]:
-    """(text, metadata, client message id) from a `user_uttered` payload, or None if unusable."""
+def clean_message(data: Any) -> Tuple[str, Dict[str, Any], Optional[str]]:
+    """(text as sent, metadata, client message id) from a `user_uttered` payload, or Rejected
+    (its `code` is the ack's error). The text still goes through `accept_message` (length, risk)."""
     if not isinstance(data, Mapping):
-        return None
+        raise Rejected("invalid_message", "A message must be an object: {message, metadata, client_id}.")
     text = data.get("message")
-    if not isinstance(text, str) or not text.strip() or len(text) > MAX_MESSAGE_LENGTH:
-        return None
-    raw_meta = data.get("metadata")
-    metadata: Dict[str, str] = {}
-    if isinstance(raw_meta, Mapping):
-        for key, limit in METADATA_KEYS.items():
-            value = raw_meta.get(key)
-            if isinstance(value, str) and 0 < len(value) <= limit and re.fullmatch(r"[A-Za-z0-9_.@-]+", value):
-                metadata[key] = value
+    if not isinstance(text, str) or not text.strip():
+        raise Rejected("invalid_message", "A message needs some text.")
+    metadata = clean_metadata(data.get("metadata"))  # the same allowlist and size cap as REST
     client_id = data.get("client_id")
     if not (isinstance(client_id, str) and re.fullmatch(r"[A-Za-z0-9_-]{8,64}", client_id)):
         client_id = None

@@ -19,6 +19,7 @@ from rasa.shared.core.events import (ActionExecuted, ActiveLoop, AllSlotsReset, 
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from bot.channels.input_boundary import is_long_message
 from bot.crisis import detect_region, detect_youth
 from bot.safety.crisis_domain import YOUTH_SUFFIX
 from bot.dialogue import crisis_flow, safety_context, safety_plan
@@ -32,6 +33,9 @@ RULE_SNIPPET = "..."
 TOPICS_FILE = "topic_answers.json"
 PLAN_SLOT, PLAN_TEXT_SLOT = "safety_plan", "safety_plan_text"
 YOUTH_SLOT = "youth"  # the person said they are under 18 (True) or gave an adult age (False)
+# A message over the channels' length limit (bot/channels/input_boundary.py) that the crisis
+# conversation has nothing to say to: "could you send it in a few parts?" instead of the usual answer.
+LONG_MESSAGE_ACTION = "utter_message_too_long"
 
 
 def base_action(name: Optional[str]) -> Optional[str]:
@@ -388,6 +392,11 @@ class SafetyPolicy(Policy):
         plan = self.plan_for(tracker, view, youth)
         first_step = not view.since_user
         events = self._events(tracker, view, plan, youth) if first_step else []
+        if (plan is None and is_long_message(view.current.metadata)
+                and LONG_MESSAGE_ACTION in domain.action_names_or_texts):
+            # Risk (any judge) or a crisis state gave a plan above, which wins. Here only the usual
+            # answer is replaced; the slots are written as for no plan, and an active form stays.
+            plan = crisis_flow.Plan("long_message", (LONG_MESSAGE_ACTION,), keeps_loop=True)
         if plan is None or (plan.handover and len(view.since_user) >= len(plan.actions)):
             # nothing to say (or the person chose to go on): the other policies answer; the
             # state's end is written all the same

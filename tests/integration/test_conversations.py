@@ -55,9 +55,15 @@ def test_risk_message_gets_crisis_lines_in_the_first_reply(chat: Chat):
     assert flags and flags[-1]["value"][-1]["level"] == "high"
 
 
+def start_coping_form(chat: Chat, sender: str) -> str:
+    """Press the welcome menu's "coping steps" button (typed payloads count only as buttons the bot offered)."""
+    assert "/ask_coping_tips" in chat.payloads(chat.send(sender, "hi"))
+    return chat.text(chat.send(sender, "/ask_coping_tips"))
+
+
 def test_risk_message_interrupts_the_coping_form(chat: Chat):
     sender = chat.new_sender()
-    assert "Where does your back hurt" in chat.text(chat.send(sender, "/ask_coping_tips"))
+    assert "Where does your back hurt" in start_coping_form(chat, sender)
     assert "How long" in chat.text(chat.send(sender, "lower back"))
     replies = chat.send(sender, "honestly i dont want to be alive anymore")
     assert shows_crisis_lines(replies[0])
@@ -70,7 +76,7 @@ def test_risk_message_interrupts_the_coping_form(chat: Chat):
 
 def test_coping_form_re_asks_kindly_and_gives_fitting_tips(chat: Chat):
     sender = chat.new_sender()
-    chat.send(sender, "/ask_coping_tips")
+    start_coping_form(chat, sender)
     chat.send(sender, "lower back")
     assert "didn't catch how long" in chat.text(chat.send(sender, "bananas"))
     assert "0 (no pain) to 10" in chat.text(chat.send(sender, "about 3 weeks"))
@@ -82,8 +88,8 @@ def test_coping_form_re_asks_kindly_and_gives_fitting_tips(chat: Chat):
 
 def test_red_flag_in_the_coping_form_gets_urgent_care_first(chat: Chat):
     sender = chat.new_sender()
-    chat.send(sender, "/ask_coping_tips")
-    replies = chat.send(sender, "/report_red_flag")
+    start_coping_form(chat, sender)
+    replies = chat.send(sender, "i can't hold my wee anymore and my back hurts")
     assert "urgent medical" in replies[0]["text"]
 
 

@@ -46,8 +46,9 @@ def test_the_same_dose_question_in_a_fresh_conversation_gets_no_crisis_lines(cha
 
 def test_a_button_after_a_burden_message_is_just_a_button(chat: Chat):
     sender = chat.new_sender()
+    assert "/ask_coping_tips" in chat.payloads(chat.send(sender, "hi"))  # the menu's button
     chat.send(sender, BURDEN)
-    replies = chat.send(sender, "/ask_coping_tips")
+    replies = chat.send(sender, "/ask_coping_tips")  # pressed on the menu after the burden message
     # not a risk turn (no lines), but the burden message began a crisis: one gentle check first
     assert not has_lines(chat.text(replies)) and "are you safe right now?" in chat.text(replies)
     replies = chat.send(sender, "yes, I'm safe")

@@ -1,6 +1,9 @@
 """Widget sessions: only a signed token resumes a conversation; history as the widget showed it."""
 import time
 
+import pytest
+
+from bot.channels.input_boundary import Rejected
 from bot.channels.widget_session import SessionSigner, clean_message, history_messages
 
 
@@ -35,8 +38,12 @@ def test_messages_are_checked_and_metadata_whitelisted():
     assert clean_message({"message": "hi", "metadata": {"locale": "en-GB", "session_id": "x", "evil": "y"},
                           "client_id": "abcdef123456"}) == ("hi", {"locale": "en-GB"}, "abcdef123456")
     assert clean_message({"message": "hi", "metadata": {"locale": "<script>"}, "client_id": "short"}) == ("hi", {}, None)
-    for bad in ({"message": ""}, {"message": "  "}, {"message": 5}, {"message": "x" * 2001}, [], None):
-        assert clean_message(bad) is None
+    for bad in ({"message": ""}, {"message": "  "}, {"message": 5}, [], None):
+        with pytest.raises(Rejected) as rejected:
+            clean_message(bad)
+        assert rejected.value.code == "invalid_message"
+    # the length is the input boundary's (bot/channels/input_boundary.py): a long message goes on
+    assert clean_message({"message": "x" * 2001})[0] == "x" * 2001
 
 
 def test_history_splits_parts_shows_button_titles_and_hides_the_opening_payload():
