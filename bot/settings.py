@@ -7,6 +7,7 @@ placeholders always resolve, even when a variable is left unset.
 """
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ class Settings:
     web_allowed_origins: Tuple[str, ...] = ()
     secret_key: str = ""
     staff_idle_minutes: int = 30
+    # Proxies whose X-Forwarded-For the staff login's per-address limit believes (none by default).
+    trusted_proxies: Tuple[str, ...] = ()
+    # A staff account's 4th failed login in a row waits this long before the next is checked; each
+    # further failure doubles it, up to 64 times this.
+    staff_login_delay_seconds: float = 1.0
     retention_days: int = 365
     # Telegram (the channel is off while the token is empty)
     telegram_token: str = ""
@@ -183,6 +189,8 @@ class Settings:
             "WEB_ALLOWED_ORIGINS": ",".join(self.web_allowed_origins),
             "SECRET_KEY": self.secret_key,
             "STAFF_IDLE_MINUTES": str(self.staff_idle_minutes),
+            "TRUSTED_PROXIES": ",".join(self.trusted_proxies),
+            "STAFF_LOGIN_DELAY_SECONDS": str(self.staff_login_delay_seconds),
             "RETENTION_DAYS": str(self.retention_days),
             "TELEGRAM_BOT_TOKEN": self.telegram_token,
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
@@ -212,6 +220,27 @@ def _origins(raw: str) -> Tuple[str, ...]:
         if not re.fullmatch(r"https?://[A-Za-z0-9.\-\[\]:]+", origin):
             raise SettingsError(f"WEB_ALLOWED_ORIGINS: {origin!r} is not an origin like https://clinic.example")
     return origins
+
+
+def _trusted_proxies(raw: str) -> Tuple[str, ...]:
+    try:
+        return tuple(str(ipaddress.ip_network(part.strip(), strict=False)) for part in raw.split(",") if part.strip())
+    except ValueError:
+        raise SettingsError(f"TRUSTED_PROXIES must be comma-separated addresses or networks "
+                            f"like 10.0.0.5 or 10.0.0.0/24, got {raw!r}") from None
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
+    return value
 
 
 def _lock_store_url(raw: str) -> str:
@@ -262,6 +291,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         web_allowed_origins=_origins(merged.get("WEB_ALLOWED_ORIGINS", "")),
         secret_key=merged.get("SECRET_KEY", "").strip(),
         staff_idle_minutes=_int(merged, "STAFF_IDLE_MINUTES", defaults.staff_idle_minutes, 1, 24 * 60),
+        trusted_proxies=_trusted_proxies(merged.get("TRUSTED_PROXIES", "")),
+        staff_login_delay_seconds=_seconds(merged, "STAFF_LOGIN_DELAY_SECONDS", defaults.staff_login_delay_seconds,
+                                           0.01, 60),
         retention_days=_int(merged, "RETENTION_DAYS", defaults.retention_days, 1, 100 * 365),
         telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
         telegram_webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),

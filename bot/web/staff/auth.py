@@ -8,9 +8,18 @@
   STAFF_IDLE_MINUTES, or older than 12 hours, is over.
 - CSRF: every form carries an HMAC of the session token (or, on the login
   form, of a pre-login cookie) under the app's signing key.
-- Rate limit: 5 failed logins per account or 20 per client address within
-  15 minutes lock further attempts (even with the right password) until the
-  window has passed.
+- Rate limit, per account: a progressive delay, never a lock. The first 3
+  failed logins in a row (since the account's last success, within 15
+  minutes) cost nothing; after the 4th, the next attempt for that account is
+  only checked once STAFF_LOGIN_DELAY_SECONDS have passed since the last
+  failure, and each further failure doubles that, up to 64 times it. Attempts
+  made during the wait are refused unchecked and do not lengthen it, so the
+  right password gets in once the wait is over, whatever others tried. (It
+  was a 15-minute lock after 5 failures: anybody could lock anybody out.)
+- Rate limit, per client address: 20 checked failures within 15 minutes stop
+  further attempts from that address (clientip.py says which address counts).
+- Every failure is in `staff_login_attempts` (checked ones) or the audit log
+  (`login_failed`, with the reason and address).
 """
 from __future__ import annotations
 
@@ -26,14 +35,15 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot.web.staff import db
+from bot.web.staff import audit, db
 
 ROLES = ("reviewer", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 MIN_PASSWORD = 12
 MAX_SESSION_SECONDS = 12 * 3600
 WINDOW_SECONDS = 15 * 60
-MAX_FAILURES_PER_USER = 5
+FREE_FAILURES = 3
+MAX_DELAY_FACTOR = 64
 MAX_FAILURES_PER_IP = 20
 
 _hasher = PasswordHasher()
@@ -112,18 +122,40 @@ def _failures(conn, column, value: str, since: float) -> int:
         column == value, t.c.at >= since, t.c.success == sa.false())).scalar() or 0
 
 
-def authenticate(engine, username: str, password: str, ip: str, now: Optional[float] = None
-                 ) -> Tuple[Optional[StaffUser], str]:
-    """(user, "") on success, else (None, reason): "locked" or "invalid"."""
-    now = time.time() if now is None else now
+def account_wait(conn, username: str, now: float, delay_base: float) -> float:
+    """Seconds until an attempt for `username` is checked again (0: now)."""
+    t = db.login_attempts
+    since = now - WINDOW_SECONDS
+    last_ok = conn.execute(sa.select(sa.func.max(t.c.at)).where(
+        t.c.username == username, t.c.success == sa.true(), t.c.at >= since)).scalar()
+    since = max(since, last_ok or since)
+    failed, last_failed = conn.execute(sa.select(sa.func.count(), sa.func.max(t.c.at)).where(
+        t.c.username == username, t.c.success == sa.false(), t.c.at > since)).one()
+    if failed <= FREE_FAILURES or last_failed is None:
+        return 0.0
+    delay = delay_base * min(2 ** min(failed - FREE_FAILURES - 1, 30), MAX_DELAY_FACTOR)
+    return max(0.0, last_failed + delay - now)
+
+
+def authenticate(engine, username: str, password: str, ip: str, now: Optional[float] = None,
+                 delay_base: float = 1.0) -> Tuple[Optional[StaffUser], str]:
+    """(user, "") on success, else (None, reason): "locked" (this address made too
+    many failed attempts), "wait" (this account's delay is running) or "invalid"."""
+    clock = time.time if now is None else (lambda: now)
+    now = clock()
     username = (username or "").strip().lower()[:64]
     ip = (ip or "?")[:64]
     with engine.begin() as conn:
-        since = now - WINDOW_SECONDS
-        if (_failures(conn, db.login_attempts.c.username, username, since) >= MAX_FAILURES_PER_USER
-                or _failures(conn, db.login_attempts.c.ip, ip, since) >= MAX_FAILURES_PER_IP):
-            conn.execute(db.login_attempts.insert().values(username=username, ip=ip, at=now, success=False))
-            return None, "locked"
+        reason = ""
+        if _failures(conn, db.login_attempts.c.ip, ip, now - WINDOW_SECONDS) >= MAX_FAILURES_PER_IP:
+            reason = "locked"
+        elif account_wait(conn, username, now, delay_base) > 0:
+            reason = "wait"
+        if reason:
+            # Refused unchecked: audited, but not counted as a failure of the
+            # account, so hammering it does not make the wait longer.
+            audit.record(conn, username or "?", "login_failed", detail=f"{reason} ip={ip}")
+            return None, reason
         row = conn.execute(sa.select(db.users).where(db.users.c.username == username)).mappings().first()
         ok = False
         try:
@@ -131,8 +163,10 @@ def authenticate(engine, username: str, password: str, ip: str, now: Optional[fl
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         ok = ok and row is not None and not row["disabled"]
-        conn.execute(db.login_attempts.insert().values(username=username, ip=ip, at=now, success=ok))
+        # Stamped after the (slow) hash check: the wait runs from when the failure was known.
+        conn.execute(db.login_attempts.insert().values(username=username, ip=ip, at=clock(), success=ok))
         if not ok:
+            audit.record(conn, username or "?", "login_failed", detail=f"invalid ip={ip}")
             return None, "invalid"
         if _hasher.check_needs_rehash(row["password_hash"]):
             conn.execute(db.users.update().where(db.users.c.id == row["id"])

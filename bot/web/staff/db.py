@@ -148,7 +148,9 @@ def get_engine(database_url: str) -> Engine:
         engine = _engines.get(database_url)
         if engine is None:
             url = engine_url(database_url)
-            kwargs = {"future": True}
+            # hide_parameters: a database error's text would otherwise carry the
+            # statement's values (message text, search words) into the logs.
+            kwargs = {"future": True, "hide_parameters": True}
             if url.drivername.startswith("sqlite"):
                 # Rasa writes the same file: wait for its locks instead of failing.
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -16,19 +16,32 @@ import re
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Dict, FrozenSet, List, Optional
+from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import sqlalchemy as sa
 
 from bot import safety_plan_table
 from bot.dialogue.safety_plan import STEPS
 from bot.web.staff import db
-from bot.web.staff.masking import mask
+from bot.web.staff.masking import MAX_MATCH, clean, mask_capped
 from bot.web.staff.summary import conversation_rows, day_of, walk
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 MAX_EXPORT = 5000
+# Page numbers beyond this are refused (400) rather than turned into an OFFSET
+# SQLite cannot hold; 100,000 pages of 100 is far more than any database here.
+MAX_PAGE = 100_000
+# Database ids are 64-bit; anything outside is no conversation (404).
+MAX_ID = 2 ** 63 - 1
+# Characters of one message shown on the transcript page (admins can open the
+# rest); masking and rendering work stay bounded however long a message is.
+DISPLAY_CAP = 5_000
+# What an admin's "show more" masks and shows of one message at most.
+FULL_CAP = 1_000_000
+# Characters of one message (or slot value) in an export, and of a slot value on the page.
+EXPORT_CAP = 20_000
+SLOT_CAP = 2_000
 TAG = re.compile(r"^[a-z0-9][a-z0-9 _-]{0,31}$")
 
 
@@ -54,6 +67,7 @@ class Filters:
     page: int = 1
     per_page: int = PAGE_SIZE
     errors: List[str] = field(default_factory=list)
+    number_errors: List[str] = field(default_factory=list)  # page / per_page out of range: a 400
 
     @classmethod
     def from_params(cls, params) -> "Filters":
@@ -71,14 +85,16 @@ class Filters:
         for name in ("flagged", "reviewed", "low_confidence"):
             if getattr(f, name) not in ("", "yes", "no"):
                 setattr(f, name, "")
-        try:
-            f.page = max(1, int(params.get("page") or 1))
-        except ValueError:
-            f.page = 1
-        try:
-            f.per_page = min(MAX_PAGE_SIZE, max(1, int(params.get("per_page") or PAGE_SIZE)))
-        except ValueError:
-            f.per_page = PAGE_SIZE
+        page = bounded_int(params.get("page"), 1, MAX_PAGE)
+        if page is None:
+            f.number_errors.append(f"page must be a whole number from 1 to {MAX_PAGE}")
+        f.page = page or 1
+        # Above MAX_PAGE_SIZE is served as MAX_PAGE_SIZE, as before; absurd values are refused.
+        per_page = bounded_int(params.get("per_page") or str(PAGE_SIZE), 1, 10 ** 6)
+        if per_page is None:
+            f.number_errors.append(f"per_page must be a whole number from 1 to {MAX_PAGE_SIZE}")
+        f.per_page = min(MAX_PAGE_SIZE, per_page or PAGE_SIZE)
+        f.errors += f.number_errors
         return f
 
     def query_string(self, **changes) -> str:
@@ -88,6 +104,19 @@ class Filters:
         values["page"] = self.page
         values.update(changes)
         return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def bounded_int(raw: Optional[str], low: int, high: int) -> Optional[int]:
+    """An integer query parameter: the default (low) when absent, None when it is
+    not a whole number in [low, high]. Checked on the string first, so a
+    10,000-digit "number" is refused without being converted."""
+    raw = (raw or "").strip()
+    if not raw:
+        return low
+    if not raw.isdigit() or not raw.isascii() or len(raw) > len(str(high)):
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
 
 
 def _base_query():
@@ -190,26 +219,51 @@ def conversation_by_id(conn, cid: int) -> Optional[Dict[str, Any]]:
     return dict(row) if row else None
 
 
-def _mask_value(value: Any, masked: bool) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return mask(text) if masked else text
+def shown_text(text: str, masked: bool, cap: int, keep: FrozenSet[str] = frozenset()) -> Dict[str, Any]:
+    """{"text", "truncated", "length"}: at most about `cap` characters of `text`,
+    cleaned of control characters, masked unless `masked` is False."""
+    text = text or ""
+    length, window = len(text), cap + 2 * MAX_MATCH
+    # Only what can be shown is cleaned and masked (mask_capped reads no further).
+    sliced = length > window
+    text = clean(text[:window])
+    if masked:
+        shown, cut = mask_capped(text, cap, keep, more=sliced)
+    else:
+        shown, cut = text[:cap], sliced or len(text) > cap
+    return {"text": shown, "truncated": cut, "length": length}
 
 
-def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep: FrozenSet[str]) -> List[Dict[str, Any]]:
-    """The events in order, ready to show: masked unless `masked` is False.
+def _mask_value(value: Any, masked: bool, cap: int = SLOT_CAP) -> str:
+    if isinstance(value, str):
+        text = value
+    else:
+        try:
+            text = json.dumps(value, ensure_ascii=False)
+        except (TypeError, ValueError):
+            text = ""
+    shown = shown_text(text, masked, cap)
+    return shown["text"] + (" …" if shown["truncated"] else "")
+
+
+def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep: FrozenSet[str],
+               cap: int = DISPLAY_CAP) -> List[Dict[str, Any]]:
+    """The events in order, ready to show: masked unless `masked` is False, each
+    text cut to about `cap` characters (`truncated`, `length` say so).
     Rasa's bookkeeping (action_listen, replayed slots) is left out."""
     items = []
     for item in walk(rows, threshold)["items"]:
         kind, out = item["kind"], {"id": item["id"], "kind": item["kind"], "time": iso(item["ts"])}
         if kind == "user":
             turn = item["turn"]
-            out.update(text=mask(item["text"]) if masked else item["text"], intent=item["intent"] or "",
+            out.update(shown_text(item["text"], masked, cap))
+            out.update(intent=item["intent"] or "",
                        confidence=item["confidence"], channel=item["channel"] or "",
                        flagged=turn.flagged, risk_level=turn.level or "", risk_reasons=turn.reasons,
                        flag_sources=turn.sources, low_confidence=turn.low_confidence)
         elif kind == "bot":
-            out.update(text=mask(item["text"], keep) if masked else item["text"],
-                       buttons=[mask(b or "", keep) if masked else (b or "") for b in item["buttons"]])
+            out.update(shown_text(item["text"], masked, cap, keep))
+            out.update(buttons=[shown_text(b or "", masked, 200, keep)["text"] for b in item["buttons"][:20]])
         elif kind == "action":
             if item["name"] == "action_listen":
                 continue
@@ -218,7 +272,7 @@ def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep:
         elif kind == "slot":
             if item["replayed"]:
                 continue
-            out.update(name=item["name"] or "", value=_mask_value(item["value"], masked))
+            out.update(name=item["name"] or "", value=_mask_value(item["value"], masked, min(cap, SLOT_CAP)))
         else:
             out.update(name=item.get("name") or kind)
         items.append(out)
@@ -231,13 +285,24 @@ def safety_plan_of(conn, sender_id: str, masked: bool) -> List[Dict[str, str]]:
     plan = safety_plan_table.load(conn, sender_id)
     if not plan:
         return []
-    return [{"step": title, "text": (mask(plan[key]) if masked else plan[key]) if plan.get(key) else "",
+    return [{"step": title, "text": shown_text(plan[key], masked, DISPLAY_CAP)["text"] if plan.get(key) else "",
              "skipped": key in plan and not plan[key]}
             for key, title in STEPS if key in plan]
 
 
-def load_transcript(conn, sender_id: str, threshold: float, masked: bool, keep: FrozenSet[str]):
-    return transcript(conversation_rows(conn, sender_id), threshold, masked, keep)
+def load_transcript(conn, sender_id: str, threshold: float, masked: bool, keep: FrozenSet[str],
+                    cap: int = DISPLAY_CAP):
+    return transcript(conversation_rows(conn, sender_id), threshold, masked, keep, cap)
+
+
+def full_message(conn, sender_id: str, event_id: int, threshold: float, masked: bool, keep: FrozenSet[str]
+                 ) -> Optional[Dict[str, Any]]:
+    """One user or bot message of the conversation, up to FULL_CAP characters (admins' "show more")."""
+    for item in walk(conversation_rows(conn, sender_id), threshold)["items"]:
+        if item["id"] == event_id and item["kind"] in ("user", "bot"):
+            return {"id": item["id"], "kind": item["kind"], "time": iso(item["ts"]),
+                    **shown_text(item["text"], masked, FULL_CAP, keep if item["kind"] == "bot" else frozenset())}
+    return None
 
 
 # --- review work -----------------------------------------------------------
@@ -332,19 +397,35 @@ def dashboard(conn, days: int = 30, weeks: int = 12, now: Optional[float] = None
 
 
 # --- exports ---------------------------------------------------------------
+# An export is planned first (which conversations, in one short query, so the
+# audit log can name them before any data leaves) and then streamed one
+# conversation at a time, each read on its own short connection: nothing holds
+# a read transaction open while a slow client downloads, and nothing is built
+# whole in memory. The response streams from Starlette's thread pool.
 
-def export_rows(conn, key: str, f: Filters, threshold: float, keep: FrozenSet[str]):
-    """(conversation row, masked transcript) for every conversation matching f."""
+def export_plan(conn, key: str, f: Filters) -> List[Tuple[str, Dict[str, Any]]]:
+    """(sender id, conversation row) of every conversation matching f, newest first, at most MAX_EXPORT."""
     query, reviewed = _base_query()
     query = _apply(query, reviewed, f).order_by(db.conversations.c.last_ts.desc()).limit(MAX_EXPORT)
-    for r in conn.execute(query).mappings().all():
-        yield r["sender_id"], _row(key, r), load_transcript(conn, r["sender_id"], threshold, True, keep)
+    return [(r["sender_id"], _row(key, r)) for r in conn.execute(query).mappings().all()]
 
 
+def export_rows(engine, plan, threshold: float, keep: FrozenSet[str]) -> Iterator[Tuple[str, Dict, List]]:
+    """(sender id, row, masked transcript capped at EXPORT_CAP per text) per planned conversation."""
+    for sender_id, row in plan:
+        with engine.connect() as conn:
+            events = load_transcript(conn, sender_id, threshold, True, keep, EXPORT_CAP)
+        yield sender_id, row, events
+
+
+# C0/C1 controls (NUL among them) make spreadsheet programs and many CSV readers
+# stop or drop the file; tab, CR and LF are kept (the csv writer quotes them).
 def _cell(value: Any) -> Any:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    if isinstance(value, str):
+        value = clean(value)
+        # A cell starting with = + - @ would run as a formula in a spreadsheet.
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 
@@ -352,24 +433,40 @@ CSV_COLUMNS = ["conversation", "channel", "time", "speaker", "text", "intent", "
                "risk_level", "low_confidence", "reviewed", "tags"]
 
 
-def to_csv(items) -> str:
+def _csv_text(rows: List[List[Any]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    for _sender, row, events in items:
-        for e in events:
-            if e["kind"] not in ("user", "bot"):
-                continue
-            writer.writerow([_cell(v) for v in (
-                row["conversation"], row["channel"], e["time"], e["kind"], e["text"], e.get("intent", ""),
-                "" if e.get("confidence") is None else f"{e['confidence']:.3f}", e.get("flagged", ""),
-                e.get("risk_level", ""), e.get("low_confidence", ""), row["reviewed"], ";".join(row["tags"]))])
+    csv.writer(out).writerows(rows)
     return out.getvalue()
 
 
-def to_json(items) -> str:
-    conversations = []
+def csv_chunks(items) -> Iterator[str]:
+    """The CSV export: the header, then one chunk per conversation."""
+    yield _csv_text([CSV_COLUMNS])
     for _sender, row, events in items:
-        conversations.append({**{k: v for k, v in row.items() if k not in ("id", "last_ts")},
-                              "events": [{k: v for k, v in e.items() if k != "id"} for e in events]})
-    return json.dumps({"conversations": conversations, "masked": True}, ensure_ascii=False, indent=1)
+        rows = []
+        for e in events:
+            if e["kind"] not in ("user", "bot"):
+                continue
+            text = e["text"] + (f" [… cut at {EXPORT_CAP} of {e['length']} characters]" if e["truncated"] else "")
+            rows.append([_cell(v) for v in (
+                row["conversation"], row["channel"], e["time"], e["kind"], text, e.get("intent", ""),
+                "" if e.get("confidence") is None else f"{e['confidence']:.3f}", e.get("flagged", ""),
+                e.get("risk_level", ""), e.get("low_confidence", ""), row["reviewed"], ";".join(row["tags"]))])
+        if rows:
+            yield _csv_text(rows)
+
+
+def _json_conversation(row, events) -> Dict[str, Any]:
+    return {**{k: v for k, v in row.items() if k not in ("id", "last_ts")},
+            "events": [{k: (clean(v) if isinstance(v, str) else v) for k, v in e.items() if k != "id"}
+                       for e in events]}
+
+
+def json_chunks(items) -> Iterator[str]:
+    """The JSON export, {"conversations": [...], "masked": true}, one chunk per conversation."""
+    yield '{"conversations": [\n'
+    first = True
+    for _sender, row, events in items:
+        yield ("" if first else ",\n") + json.dumps(_json_conversation(row, events), ensure_ascii=False)
+        first = False
+    yield '\n], "masked": true}\n'

@@ -8,6 +8,7 @@ Database work runs in the thread pool; responses are never cached.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +19,10 @@ import jinja2
 import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from bot.settings import ROOT, Settings
-from bot.web.staff import audit, auth, db, queries, summary
+from bot.web.staff import audit, auth, clientip, db, queries, summary
 from bot.web.staff.charts import horizontal_bars, stacked_bars
 from bot.web.staff.masking import published_numbers
 from bot.web.staff.training import known_intents, nlu_yaml
@@ -30,6 +31,10 @@ HERE = Path(__file__).resolve().parent
 SESSION_COOKIE = "unknot_staff"
 LOGIN_COOKIE = "unknot_staff_login"
 MAX_JSON_BYTES = 64 * 1024
+# Warnings and errors name the route, the staff user, ids and sizes, never what a
+# person wrote: exceptions are logged by type only (a SQLAlchemy error's text can
+# hold a statement's parameters, the engine is told to hide them too).
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -112,10 +117,20 @@ class StaffSite:
                         return JSONResponse({"error": "invalid JSON"}, status_code=400)
                 else:
                     form = await request.form(max_files=0, max_fields=2000)
-            response = await run_in_threadpool(self._guarded, fn, request, form, body, role, api, public)
+            response = await run_in_threadpool(self._safely, fn, request, form, body, role, api, public)
             response.headers["cache-control"] = "no-store"
             return response
         return endpoint
+
+    def _safely(self, fn, request, form, body, role, api, public) -> Response:
+        try:
+            return self._guarded(fn, request, form, body, role, api, public)
+        except Exception as error:  # noqa: BLE001 - one failed page must not show a trace or log user text
+            log.error("staff request failed: %s %s: %s", request.method, request.url.path, type(error).__name__)
+            if api:
+                return JSONResponse({"error": "something went wrong"}, status_code=500)
+            return HTMLResponse("<!doctype html><title>Error</title><p>Something went wrong. Please try again.</p>",
+                                status_code=500)
 
     def _guarded(self, fn, request, form, body, role, api, public) -> Response:
         token = request.cookies.get(SESSION_COOKIE)
@@ -138,9 +153,10 @@ class StaffSite:
         return fn(ctx)
 
     def _conversation(self, ctx: Ctx) -> Optional[Dict[str, Any]]:
-        try:
-            cid = int(ctx.request.path_params["cid"])
-        except (KeyError, ValueError):
+        # The route's convertor (staff_id) turns ids of more than 19 digits into -1;
+        # anything outside 1..2**63-1 is no conversation, not a database overflow.
+        cid = ctx.request.path_params.get("cid")
+        if not isinstance(cid, int) or not 1 <= cid <= queries.MAX_ID:
             return None
         with self.engine.connect() as conn:
             return queries.conversation_by_id(conn, cid)
@@ -170,11 +186,16 @@ class StaffSite:
             return self.login_page(ctx)
         if not auth.csrf_ok(self.key, "login", request.cookies.get(LOGIN_COOKIE), form.get("csrf_token")):
             return self.login_page(ctx, "Your login form expired. Please try again.", 403)
-        ip = request.client.host if request.client else "?"
-        user, reason = auth.authenticate(self.engine, form.get("username", ""), form.get("password", ""), ip)
+        ip = clientip.client_ip(request, self.settings.trusted_proxies)
+        user, reason = auth.authenticate(self.engine, form.get("username", ""), form.get("password", ""), ip,
+                                         delay_base=self.settings.staff_login_delay_seconds)
         if user is None:
             if reason == "locked":
-                return self.login_page(ctx, "Too many failed attempts. Wait 15 minutes and try again.", 429)
+                return self.login_page(ctx, "Too many failed attempts from your network. Wait 15 minutes and "
+                                            "try again.", 429)
+            if reason == "wait":
+                return self.login_page(ctx, "Too many failed attempts for this account. Wait a minute and "
+                                            "try again.", 429)
             return self.login_page(ctx, "Wrong user name or password.", 401)
         auth.end_session(self.engine, request.cookies.get(SESSION_COOKIE))
         token = auth.start_session(self.engine, user)
@@ -205,8 +226,8 @@ class StaffSite:
         with self.engine.connect() as conn:
             result = queries.list_conversations(conn, self.key, f)
             channels = queries.channels(conn)
-        return self.render(ctx, "list.html", result=result, f=f, channels=channels, intents=self.intents,
-                           page="list")
+        return self.render(ctx, "list.html", status=400 if f.number_errors else 200, result=result, f=f,
+                           channels=channels, intents=self.intents, page="list")
 
     def conversation_page(self, ctx: Ctx, unmasked: bool = False, message: str = "") -> Response:
         row = self._conversation(ctx)
@@ -306,21 +327,47 @@ class StaffSite:
 
     def export(self, ctx: Ctx, fmt: str) -> Response:
         f = queries.Filters.from_params(ctx.request.query_params)
+        if f.number_errors:
+            return self.error(ctx, 400, "; ".join(f.number_errors), False)
         with self.engine.begin() as conn:
-            items = list(queries.export_rows(conn, self.key, f, self.threshold, self.keep))
-            audit.record_many(conn, ctx.user.username, "export", [s for s, _, _ in items], fmt)
+            plan = queries.export_plan(conn, self.key, f)
+            audit.record_many(conn, ctx.user.username, "export", [s for s, _ in plan], fmt)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
-        if fmt == "csv":
-            return Response(queries.to_csv(items), media_type="text/csv; charset=utf-8",
-                            headers={"content-disposition": f'attachment; filename="unknot-conversations-{stamp}.csv"'})
-        return Response(queries.to_json(items), media_type="application/json",
-                        headers={"content-disposition": f'attachment; filename="unknot-conversations-{stamp}.json"'})
+        chunks = (queries.csv_chunks if fmt == "csv" else queries.json_chunks)(
+            queries.export_rows(self.engine, plan, self.threshold, self.keep))
+        media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
+        # A sync iterator: StreamingResponse pulls each chunk in the thread pool,
+        # so masking and database reads never run on the event loop.
+        return StreamingResponse(self._logged(chunks, fmt, len(plan)), media_type=media, headers={
+            "content-disposition": f'attachment; filename="unknot-conversations-{stamp}.{fmt}"'})
+
+    def _logged(self, chunks, fmt: str, planned: int):
+        sent = 0
+        try:
+            for chunk in chunks:
+                sent += len(chunk)
+                yield chunk
+        except Exception as error:  # noqa: BLE001 - the download is cut short; log sizes, not content
+            log.error("staff export (%s, %d conversations) failed after %d characters: %s", fmt, planned, sent,
+                      type(error).__name__)
+
+    def full_message_page(self, ctx: Ctx) -> Response:
+        """An admin's "show more": the whole of one long message, masked (audited as a view)."""
+        row = self._conversation(ctx)
+        eid = ctx.request.path_params.get("eid")
+        if row is None or not isinstance(eid, int) or not 1 <= eid <= queries.MAX_ID:
+            return self.error(ctx, 404, "No such message.", False)
+        with self.engine.begin() as conn:
+            message = queries.full_message(conn, row["sender_id"], eid, self.threshold, True, self.keep)
+            if message is None:
+                return self.error(ctx, 404, "No such message.", False)
+            audit.record(conn, ctx.user.username, "view", row["sender_id"], f"full message {eid}")
+        return self.render(ctx, "message.html", c=queries._row(self.key, row), m=message, page="list")
 
     def audit_page(self, ctx: Ctx) -> Response:
-        try:
-            page = max(1, int(ctx.request.query_params.get("page") or 1))
-        except ValueError:
-            page = 1
+        page = queries.bounded_int(ctx.request.query_params.get("page"), 1, queries.MAX_PAGE)
+        if page is None:
+            return self.error(ctx, 400, f"page must be a whole number from 1 to {queries.MAX_PAGE}", False)
         with self.engine.connect() as conn:
             rows = audit.recent(conn, 100, (page - 1) * 100)
         for r in rows:

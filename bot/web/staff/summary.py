@@ -26,6 +26,7 @@ import yaml
 
 from bot.settings import ROOT
 from bot.web.staff import db
+from bot.web.staff.masking import clean, mask_capped
 
 # "acted": the person said they had already acted (bot/dialogue/crisis_flow.py), the highest
 RISK_LEVELS = ("possible", "high", "acted")
@@ -196,7 +197,9 @@ def summarize(sender_id: str, rows: Sequence[Any], threshold: float) -> Dict[str
             "risk_time": max((t.ts or 0) for t in flagged) if flagged else None,
             "low_confidence": any(t.low_confidence for t in turns),
             "intents": "," + ",".join(intents) + "," if intents else "",
-            "search_text": "\n".join(i["text"] for i in user_items).lower(),
+            # What the reviewer can see (masked), never the raw text: searching for an
+            # e-mail address must not confirm that a masked one is it.
+            "search_text": "\n".join(mask_capped(clean(i["text"]), SEARCH_CAP)[0] for i in user_items).lower(),
             "helped_yes": walked["helped"]["yes"],
             "helped_a_little": walked["helped"]["a_little"],
             "helped_no": walked["helped"]["no"],
@@ -207,6 +210,13 @@ def summarize(sender_id: str, rows: Sequence[Any], threshold: float) -> Dict[str
                   for t in flagged],
     }
 
+
+# Characters of one user message that search looks at (masking stays bounded).
+SEARCH_CAP = 20_000
+# Bumped when summarize() changes what it stores; every conversation is then
+# recomputed once. 2: search_text is masked (it held the raw user text).
+SUMMARY_VERSION = 2
+_VERSION_ROW = 2  # the staff_sync row whose last_event_id holds SUMMARY_VERSION
 
 _refresh_lock = threading.Lock()
 # Ids are assigned before commit: a slow transaction can commit an id below the
@@ -242,11 +252,12 @@ def refresh(engine, threshold: Optional[float] = None) -> int:
         with engine.connect() as conn:
             if not db.has_events_table(conn):
                 return 0
-            seen = conn.execute(sa.select(db.sync_state.c.last_event_id).where(db.sync_state.c.id == 1)).scalar()
+            stored = dict(conn.execute(sa.select(db.sync_state.c.id, db.sync_state.c.last_event_id)).all())
+            seen = stored.get(1) if stored.get(_VERSION_ROW) == SUMMARY_VERSION else None
             top = conn.execute(sa.select(sa.func.max(db.events.c.id))).scalar()
             if top is None or (seen is not None and top <= seen):
                 return 0
-            low = max(0, (seen or 0) - REREAD_MARGIN)
+            low = max(0, seen - REREAD_MARGIN) if seen is not None else 0
             senders = [r[0] for r in conn.execute(
                 sa.select(db.events.c.sender_id).where(db.events.c.id > low, db.events.c.id <= top).distinct())]
         for start in range(0, len(senders), BATCH):
@@ -259,10 +270,11 @@ def refresh(engine, threshold: Optional[float] = None) -> int:
                     if rows:
                         _store(conn, summarize(sender_id, rows, threshold))
         with engine.begin() as conn:
-            if seen is None:
-                conn.execute(db.sync_state.insert().values(id=1, last_event_id=top))
-            else:
-                conn.execute(db.sync_state.update().where(db.sync_state.c.id == 1).values(last_event_id=top))
+            for row_id, value in ((1, top), (_VERSION_ROW, SUMMARY_VERSION)):
+                if row_id in stored:
+                    conn.execute(db.sync_state.update().where(db.sync_state.c.id == row_id).values(last_event_id=value))
+                else:
+                    conn.execute(db.sync_state.insert().values(id=row_id, last_event_id=value))
         return len(senders)
 
 
