@@ -50,6 +50,8 @@ class SessionSigner:
             payload = self._serializer.loads(token, max_age=self.max_age)
         except BadSignature:  # also covers SignatureExpired
             return None
+        except (UnicodeError, ValueError, TypeError):  # e.g. a lone surrogate: not a token we issued
+            return None
         session_id = payload.get("sid") if isinstance(payload, dict) else None
         if isinstance(session_id, str) and SESSION_ID_PATTERN.fullmatch(session_id):
             return session_id

@@ -22,7 +22,7 @@ def test_a_claimed_id_without_a_valid_token_gets_a_fresh_conversation():
     other_key_token = SessionSigner("x" * 40).token_for(victim)
     for request in ({"session_id": victim}, {"session_id": victim, "token": "forged"},
                     {"session_id": victim, "token": other_key_token}, {"token": victim_token[:-2] + "AA"},
-                    {"token": 12}, None, "text"):
+                    {"token": 12}, {"token": 10**400}, {"token": "\ud800"}, {"token": "a.\udfff.b"}, None, "text"):
         session_id, token, resumed = signer.resolve(request)
         assert not resumed and session_id != victim and signer.verify(token) == session_id
 
