@@ -212,7 +212,10 @@ def socketio_cases(rng: random.Random) -> List[Case]:
         Case("socketio", "session_request:string", event="session_request", data="token"),
         Case("socketio", "session_request:huge_token", event="session_request", data={"token": "t" * 100_000}),
         Case("socketio", "session_request:surrogate_token", event="session_request", data={"token": "\ud800"}),
-        Case("socketio", "session_request:int_token", event="session_request", data={"token": 10**400}),
+        # engine.io refuses to decode integers over 100 digits (python-engineio's json._safe_int):
+        # the packet is dropped unanswered, and the socket must stay usable (the next cases use it)
+        Case("socketio", "session_request:int_token", event="session_request", data={"token": 10**400},
+             extra={"undecodable": True}),
         Case("socketio", "history_request:no_data", event="history_request", has_data=False),
         Case("socketio", "history_request:string", event="history_request", data="all"),
         Case("socketio", "history_request:limit", event="history_request", data={"limit": 10**30}),
