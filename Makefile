@@ -114,6 +114,9 @@ eval-dialogues: train ## only the multi-turn crisis dialogues (tests/safety/dial
 bench: train ## Unknot vs the Rasa starter bot side by side (QUICK=1: tiny run; TRAIN=1: also time rasa train)
 	$(PY) -m bot.bench $(if $(QUICK),--quick) $(if $(TRAIN),--train)
 
+bench-recovery: train ## make run's supervisor, default settings: action server killed, Rasa server hung; times to recover
+	$(PY) -m bot.recovery_bench --model $(MODEL)
+
 scale-test: train ## PostgreSQL + Redis + nginx + 2 Rasa replicas on loopback; kill one mid-run (minutes)
 	$(PY) -m bot.scale_test $(if $(QUICK),--quick)
 

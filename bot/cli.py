@@ -68,13 +68,14 @@ def _actions(args: argparse.Namespace) -> int:
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from bot.log_privacy import uvicorn_log_config
     from bot.web.app import create_app
 
     settings = load_settings()
     # ws="none": the web app serves no websockets (the widget talks to the Rasa
     # server), and Rasa pins a `websockets` too old for uvicorn's implementation.
     uvicorn.run(create_app(settings), host=settings.host, port=settings.web_port, ws="none",
-                log_level=settings.log_level.lower(), server_header=False)
+                log_level=settings.log_level.lower(), server_header=False, log_config=uvicorn_log_config())
     return 0
 
 

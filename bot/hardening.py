@@ -50,7 +50,7 @@ RISK = "risk"  # where RiskGuard records its decision (bot/nlu/risk_guard.py)
 
 _installed = False
 _lock = threading.Lock()
-_DIGITS = re.compile(r"[0-9]{1,18}")
+_DIGITS = re.compile(r"[0-9]+")
 
 
 def enabled() -> bool:
@@ -116,7 +116,9 @@ def framing_problem(headers: Any, max_bytes: int) -> Optional[Tuple[int, str]]:
     value = lengths[0].strip()
     if not _DIGITS.fullmatch(value):
         return 400, "Content-Length must be a number of bytes"
-    if int(value) > max_bytes:
+    significant = value.lstrip("0")
+    # a length too long to be an int we would parse is over any limit, too
+    if len(significant) > 18 or int(significant or "0") > max_bytes:
         return 413, f"request body over {max_bytes} bytes"
     return None
 

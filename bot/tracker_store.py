@@ -66,7 +66,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-from bot import hardening, safety_plan_table, speedups
+from bot import hardening, log_privacy, safety_plan_table, speedups, warm_up
 from bot.settings import MIN_WINDOW_TURNS
 from bot.settings import window_turns as parse_window_turns
 from bot.window_table import metadata as window_metadata
@@ -76,6 +76,8 @@ from bot.window_table import tracker_windows
 # (and before it accepts a connection: the store is created while the server starts).
 speedups.install()
 hardening.install()
+log_privacy.install_structlog()  # Rasa configured structlog before it imported this
+warm_up.install()  # imported while the agent is made, before its model is loaded
 
 logger = logging.getLogger(__name__)
 

@@ -87,7 +87,7 @@ def assert_still_answering(server: Stack, chat: Chat) -> None:
     ("negative length", HEAD + b"Content-Length: -1\r\n\r\n{}", 400),
     ("garbage length", HEAD + b"Content-Length: abc\r\n\r\n{}", 400),
     ("signed length", HEAD + b"Content-Length: +2\r\n\r\n{}", 400),
-    ("huge length", HEAD + b"Content-Length: 99999999999999999999999\r\n\r\n{}", 400),
+    ("huge length", HEAD + b"Content-Length: 99999999999999999999999\r\n\r\n{}", 413),
     ("two lengths", HEAD + b"Content-Length: 2\r\nContent-Length: 3\r\n\r\n{}", 400),
     ("length and chunked", HEAD + b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400),
     ("other transfer-encoding", HEAD + b"Transfer-Encoding: gzip, chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n", 400),
