@@ -3,9 +3,11 @@ default settings (`make bench-recovery`, README "make run keeps the bot up").
 
 On a throwaway stack (own ports, SQLite file and logs under var/recovery, the
 trained model, loopback only):
-1. the action server SIGKILLed: does a risk message still get the crisis lines
+1. the stack started, and its first message answered (the model warm-up,
+   bot/warm_up.py, moves TensorFlow's first-call cost before the first answer);
+2. the action server SIGKILLed: does a risk message still get the crisis lines
    meanwhile, and when does the action server answer again;
-2. the Rasa server SIGSTOPped (alive, port open, never answers: what the
+3. the Rasa server SIGSTOPped (alive, port open, never answers: what the
    `Content-Length: -1` spin looked like): when does the watchdog kill it, when
    does `/` answer again, and when does a risk message get the crisis lines.
 The watchdog settings are read from the environment like `make run` does;
@@ -69,6 +71,10 @@ def measure(model: Path) -> List[str]:
     started = time.monotonic()
     stack.start()
     lines.append(f"stack started (action server + Rasa server answering): {time.monotonic() - started:.1f} s")
+    first = time.monotonic()
+    send(f"recovery-{uuid.uuid4().hex[:12]}", "hello")
+    lines.append(f"first message's reply: {time.monotonic() - first:.2f} s (RASA_WARM_UP="
+                 f"{os.environ.get('RASA_WARM_UP', '') or 'on'})")
     supervisor = Supervisor(stack.processes, stack.env, policy,
                             say=lambda message: lines.append(f"  supervisor: {message}"))
     stop = threading.Event()

@@ -36,10 +36,11 @@ STARTING, RUNNING, WAITING = "starting", "running", "waiting to restart"
 class WatchdogPolicy:
     # Patience: a running child is killed only after about failures x (interval +
     # timeout) seconds without an answer, 25-30 s by default. Not less: the Rasa
-    # server answers health checks on the event loop that also computes replies,
-    # and a freshly started one blocked it for 9 s on its first message (2 busy
-    # cores); a kill then would cut that reply (maybe crisis lines) and cost a
-    # 30-60 s model load.
+    # server answers health checks on the event loop that also computes replies;
+    # before the warm-up (bot/warm_up.py) a freshly started one blocked it for 9 s
+    # on its first message (2 busy cores), and a loaded machine still makes
+    # replies slow. A kill then would cut that reply (maybe crisis lines) and cost
+    # a model load (14 s quiet, 30-90 s loaded).
     interval: float = 5.0  # seconds between two health checks of one child
     timeout: float = 5.0  # seconds one health check may take
     failures: int = 3  # health checks in a row a running child may fail before it is killed

@@ -172,3 +172,12 @@ def test_a_button_the_bot_offered_still_works(chat):
     first = chat.send(sender, "can stress cause back pain?")
     assert "/request_next_step" in chat.payloads(first)
     assert "Posture" in chat.text(chat.send(sender, "/request_next_step"))
+
+
+def test_the_model_was_warmed_up_before_the_server_answered_and_nothing_was_stored(server):
+    log = server.rasa.log_path.read_text(errors="replace")
+    assert "Model warmed up in" in log, "bot/warm_up.py did not run"
+    assert log.index("Model warmed up in") < log.index("Rasa server is up and running")
+    with sqlite3.connect(DB) as db:
+        stored = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'unknot-warm-up'").fetchone()[0]
+    assert stored == 0
