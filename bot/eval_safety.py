@@ -316,7 +316,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(row.format())
     if args.skip_bot:
         return 0
-    sets = {f"whole bot, blind set {Path(p).name}": load_set(Path(p)) for p in args.blind}
+    # keyed by the path as given: two sets of one file name (a batch and its far-from-training part) are two sets
+    sets = {f"whole bot, blind set {p}": load_set(Path(p)) for p in args.blind}
     if args.bot_labelled:
         sets["whole bot, labelled sets (in-sample for the classifier)"] = items
     reports = run_bot(Path(args.model), sets)
