@@ -152,6 +152,17 @@ class _Socket:
         self.bot: List[Dict[str, Any]] = []
         self.sio.on("bot_uttered", self.bot.append)
 
+    async def call_until_dropped(self, event: str, data: Any, timeout: float = 30) -> Any:
+        """sio.call, but a transport the server dropped (a packet over its body limit gets
+        a 413 on the polling POST) ends the wait at once instead of after the timeout."""
+        call = asyncio.ensure_future(self.sio.call(event, data, timeout=timeout))
+        while not call.done():
+            if not self.sio.connected:
+                call.cancel()
+                raise socketio.exceptions.TimeoutError()
+            await asyncio.wait({call}, timeout=0.1)
+        return call.result()
+
     async def wait_for_lines(self, since: int, timeout: float = 90) -> bool:
         for _ in range(int(timeout * 10)):
             if any(shows_crisis_lines(m) for m in self.bot[since:]):
@@ -181,7 +192,9 @@ def test_socketio_fuzz(stack, cases):
             args = () if not case.has_data else (case.data,)
             try:
                 if known:
-                    answer = await client.sio.call(case.event, args if args else None, timeout=30)
+                    # engine.io cannot decode it, so no acknowledgement is expected: listen a while
+                    patience = 5 if case.extra.get("undecodable") else 30
+                    answer = await client.call_until_dropped(case.event, args if args else None, patience)
                     if TRACE.search(json.dumps(answer, default=str)):
                         failures.append(f"{case.name}: the acknowledgement leaks a stack trace")
                 else:
