@@ -6,7 +6,7 @@ items at or over the threshold (0.4, as when the training data was checked
 against batches 15 and 16) are listed, and `--far-out` writes the others, the
 part of the batch no training text is near, for a separate figure.
 
-    python -m bot.safety.blind_overlap tests/safety/blind/batch_19.yml [--far-out var/blind_far]
+    python -m bot.safety.blind_overlap tests/safety/blind/batch_20.yml [--far-out var/blind_far]
 """
 from __future__ import annotations
 
