@@ -102,8 +102,20 @@ _WONDER = frozenset({"wonder", "wondering", "wondered", "curious", "know", "tell
                      "asking"})
 # which means words pair with which outcome words (lethality questions)
 _LETHAL_PAIRS = {"kill": frozenset({"fall", "drug", "od"}), "survive": frozenset({"fall", "od"}),
-                 "purpose": frozenset({"fall", "drug", "od", "height"})}
+                 "purpose": frozenset({"fall", "drug", "od", "height"}),
+                 "certain": frozenset({"fall", "height"})}
 _SELF_WORDS = frozenset({"i", "me", "myself"})
+# "my back wants me dead lol", "this job wants me dead": a wish the speaker gives a body part,
+# the pain or a thing is hyperbole. Not "brain", "head" or "body": "my brain wants me dead" can
+# be how intrusive thoughts are put.
+_WISHES_OF_ANOTHER = frozenset({"wants", "wishes", "hopes", "wanted", "wished"})
+_HYPERBOLE_WISHERS = frozenset({"back", "spine", "neck", "pain", "sciatica", "disc", "discs", "knee",
+                                "knees", "hip", "hips", "shoulder", "shoulders", "legs", "job", "work",
+                                "boss", "manager", "chair", "desk", "mattress", "commute", "gym",
+                                "workout", "physio", "weather", "heat", "week", "this", "it", "that"})
+_THING_SUBJECTS = frozenset({"it", "this", "that", "which", "these", "those"})
+_AUXILIARIES = frozenset({"will", "would", "could", "can", "might", "may", "does", "did", "do",
+                          "should", "must", "wont", "cant"})
 _DESIRE_GAP = 5
 _DESIRE_BLOCKERS = frozenset({"know", "knew", "learn", "read", "understand", "about", "if",
                               "whether", "not", "never", "afraid", "scared", "worried", "sure",
@@ -428,6 +440,15 @@ class _Analysis:
                 return THIRD, via_prep
         return UNKNOWN, via_prep
 
+    def thing_does_it(self, start: int) -> bool:
+        """The verb at start has a thing for its subject: "will it burn my skin", "this
+        could cut my hand", "does that hurt my back" ("it", "this", "that" ... right before
+        the verb, or before the auxiliary that is right before it)."""
+        prev = self.tok(start - 1)
+        if prev in _THING_SUBJECTS:
+            return True
+        return prev in _AUXILIARIES and self.tok(start - 2) in _THING_SUBJECTS
+
     def negated(self, start: int) -> bool:
         for j in range(start - 1, max(-1, start - 5), -1):
             tok = self.t[j]
@@ -567,6 +588,8 @@ class _Analysis:
                 category, level = THIRD_PARTY, RiskLevel.POSSIBLE
 
         if rule.harm:
+            if self.thing_does_it(start):
+                return None  # "will it burn my skin": a product or a treatment, not the person
             before = self.prev_words(start, 3)
             after = self.next_words(end, 3)
             strong = (any(w in P.HARM_INTENT_PREV for w in before)
@@ -674,6 +697,8 @@ class _Analysis:
                     continue
                 if any(w in _DESIRE_BLOCKERS for w in self.prev_words(ds, 2)):
                     continue
+                if self.t[ds] in _WISHES_OF_ANOTHER and self.tok(ds - 1) in _HYPERBOLE_WISHERS:
+                    continue  # "my lower back wants me dead": the back's wish, pain hyperbole
                 kind, via_prep = self.subject(ds)
                 if self.media_sentence(ds) and (kind != SELF or via_prep):
                     continue

@@ -876,6 +876,13 @@ RULES: List[Rule] = [
        "to not survive", kind="lethal_outcome", tag="purpose", next_not=DIE_NOT),
     _r("lo_survive", MEANS, POSSIBLE, "survive|survivable|unsurvivable|survivability",
        kind="lethal_outcome", tag="survive"),
+    # certainty as the goal, closing a fall or height question: "how high does a fall need
+    # to be to be sure". Only at the end of the sentence: "... to be sure i reach the gutter"
+    # is a ladder.
+    _r("lo_certain", MEANS, POSSIBLE, "to be sure|certain", "to make sure|certain",
+       "to be 100 percent|%? sure", kind="lethal_outcome", tag="certain", next_ok={END},
+       next_not={"i", "you", "we", "it", "its", "that", "the", "my", "he", "she", "they", "of", "about",
+                 "and", "but", "so", "everything", "nothing", "there"}),
     # ------------------------------------------------------------ general net (see detector)
     # a wish / intent word, then within a few words a death word, same clause
     _r("desire_word", PASSIVE, POSSIBLE,

@@ -401,3 +401,26 @@ def test_a_sharp_thing_used_on_oneself_is_self_harm(text, level):
 def test_an_engine_running_in_a_garage_with_someone_in_it_is_risk(text, level):
     from bot.safety import assess
     assert assess(text).level.value == level
+
+
+# ---------------------------------------------------------------- who does it, who wants it
+@pytest.mark.parametrize("text", [
+    "can i use deep heat cream and a heat pad at the same time or will it burn my skin",
+    "does this cream burn your skin",
+    "it could cut my hand if i'm not careful with the new knife",
+    "my lower back wants me dead lol",
+    "this job wants me dead",
+])
+def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
+    assert assess(text).level == RiskLevel.NONE, text
+
+
+@pytest.mark.parametrize("text", [
+    "i burn my arms when it gets bad",
+    "that is why i cut my arms",
+    "will it help if i cut my arm",
+    "part of me wants me dead",
+    "my brain wants me dead",
+])
+def test_the_person_harming_or_wishing_stays_risk(text):
+    assert assess(text).level != RiskLevel.NONE, text

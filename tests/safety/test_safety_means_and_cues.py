@@ -213,3 +213,22 @@ def test_the_medication_answer_sends_people_to_the_label_and_a_pharmacist():
     texts = dict(_response_texts())
     assert "follow the label" in texts["utter_tip_pain_relief"]
     assert "pharmacist" in texts["utter_tip_pain_relief"]
+
+
+# ---------------------------------------------------------------- certainty as the goal of a height question
+@pytest.mark.parametrize("text", [
+    "how high does a fall need to be to be sure",
+    "how tall would a building have to be to make sure?",
+    "how far down would i have to fall to be certain.",
+])
+def test_a_height_question_whose_goal_is_certainty_is_risk(text):
+    assert assess(text).level != NONE, text
+
+
+@pytest.mark.parametrize("text", [
+    "how high does the ladder need to be to be sure i reach the gutter",
+    "how high is the ceiling, to be sure the wardrobe fits",
+    "how high should my desk be to be sure my back is ok",
+])
+def test_certainty_about_an_ordinary_height_is_not_risk(text):
+    assert assess(text).level == NONE, text
