@@ -28,7 +28,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import yaml
 
@@ -221,26 +221,35 @@ def attach(predictions: Sequence[dict], examples: Sequence[Example]) -> List[Tup
 
 # --------------------------------------------------------------------------- similarity
 
+T = TypeVar("T")
+
+
 def trigrams(text: str) -> frozenset:
     s = f" {norm(text)} "
     return frozenset(s[i:i + 3] for i in range(max(len(s) - 2, 1)))
 
 
-def nearest(queries: Sequence[str], pool: Sequence[Tuple[str, str]]) -> List[Tuple[float, Optional[str]]]:
-    """For each query text, the character-trigram Jaccard similarity of its nearest pool
-    text and that text's intent. pool: (intent, text)."""
-    grams = [(intent, trigrams(text)) for intent, text in pool]
-    out = []
-    for query in queries:
-        q = trigrams(query)
+def nearest_by_jaccard(queries: Sequence[AbstractSet[str]], pool: Sequence[Tuple[T, AbstractSet[str]]],
+                       ) -> List[Tuple[float, Optional[T]]]:
+    """For each query feature set, the Jaccard similarity of its nearest pool set and that
+    set's label (None when nothing shares a feature). pool: (label, features)."""
+    out: List[Tuple[float, Optional[T]]] = []
+    for q in queries:
         best, label = 0.0, None
-        for intent, g in grams:
+        for candidate, g in pool:
             union = len(q | g)
             sim = len(q & g) / union if union else 0.0
             if sim > best:
-                best, label = sim, intent
+                best, label = sim, candidate
         out.append((best, label))
     return out
+
+
+def nearest(queries: Sequence[str], pool: Sequence[Tuple[str, str]]) -> List[Tuple[float, Optional[str]]]:
+    """For each query text, the character-trigram Jaccard similarity of its nearest pool
+    text and that text's intent. pool: (intent, text)."""
+    return nearest_by_jaccard([trigrams(query) for query in queries],
+                              [(intent, trigrams(text)) for intent, text in pool])
 
 
 # --------------------------------------------------------------------------- gap analysis

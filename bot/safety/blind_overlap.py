@@ -17,6 +17,7 @@ from typing import Iterable, List, Optional, Set, Tuple
 
 import yaml
 
+from bot.evaluate import nearest_by_jaccard
 from bot.settings import ROOT
 
 THRESHOLD = 0.4
@@ -45,18 +46,9 @@ def training_texts(root: Path = ROOT) -> List[str]:
 
 
 def nearest(items: Iterable[str], pool: List[str]) -> List[Tuple[float, str]]:
-    grams = [(text, words(text)) for text in pool]
-    out = []
-    for item in items:
-        w = words(item)
-        best, best_text = 0.0, ""
-        for text, g in grams:
-            union = len(w | g)
-            sim = len(w & g) / union if union else 0.0
-            if sim > best:
-                best, best_text = sim, text
-        out.append((best, best_text))
-    return out
+    """(similarity, text) of each item's nearest pool text ("" when none shares a word)."""
+    found = nearest_by_jaccard([words(item) for item in items], [(text, words(text)) for text in pool])
+    return [(sim, text or "") for sim, text in found]
 
 
 def main(argv: Optional[List[str]] = None) -> int:
