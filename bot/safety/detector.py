@@ -113,6 +113,12 @@ _HYPERBOLE_WISHERS = frozenset({"back", "spine", "neck", "pain", "sciatica", "di
                                 "knees", "hip", "hips", "shoulder", "shoulders", "legs", "job", "work",
                                 "boss", "manager", "chair", "desk", "mattress", "commute", "gym",
                                 "workout", "physio", "weather", "heat", "week", "this", "it", "that"})
+# pain and injury words that make a denied "hurt myself" an injury question, not self-harm
+# denied ("i didn't hurt myself on purpose, i promise" has none of them: "when unsure, ask")
+_INJURY_CONTEXT = frozenset({"ache", "aches", "aching", "achy", "sore", "pain", "painful", "twinge",
+                             "twinged", "nowhere", "injury", "injured", "strain", "strained", "pulled",
+                             "back", "neck", "spine", "disc", "sciatica", "muscle", "knee", "hip",
+                             "shoulder", "flare", "flared", "spasm", "stiff"})
 _THING_SUBJECTS = frozenset({"it", "this", "that", "which", "these", "those"})
 _AUXILIARIES = frozenset({"will", "would", "could", "can", "might", "may", "does", "did", "do",
                           "should", "must", "wont", "cant"})
@@ -590,6 +596,9 @@ class _Analysis:
         if rule.harm:
             if self.thing_does_it(start):
                 return None  # "will it burn my skin": a product or a treatment, not the person
+            if (rule.level == P.POSSIBLE and self.negated(start)
+                    and self.sentence_has(start, _INJURY_CONTEXT)):
+                return None  # "no i didn't hurt myself, it just started aching": an injury denied
             before = self.prev_words(start, 3)
             after = self.next_words(end, 3)
             strong = (any(w in P.HARM_INTENT_PREV for w in before)

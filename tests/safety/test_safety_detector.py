@@ -410,6 +410,8 @@ def test_an_engine_running_in_a_garage_with_someone_in_it_is_risk(text, level):
     "it could cut my hand if i'm not careful with the new knife",
     "my lower back wants me dead lol",
     "this job wants me dead",
+    "no i didn't hurt myself, it just started aching out of nowhere",
+    "i didn't hurt myself, my back just went",
 ])
 def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     assert assess(text).level == RiskLevel.NONE, text
@@ -421,6 +423,8 @@ def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     "will it help if i cut my arm",
     "part of me wants me dead",
     "my brain wants me dead",
+    "i didn't hurt myself on purpose, i promise",
+    "i did not cut myself, my back is sore",
 ])
 def test_the_person_harming_or_wishing_stays_risk(text):
     assert assess(text).level != RiskLevel.NONE, text
