@@ -113,12 +113,15 @@ _HYPERBOLE_WISHERS = frozenset({"back", "spine", "neck", "pain", "sciatica", "di
                                 "knees", "hip", "hips", "shoulder", "shoulders", "legs", "job", "work",
                                 "boss", "manager", "chair", "desk", "mattress", "commute", "gym",
                                 "workout", "physio", "weather", "heat", "week", "this", "it", "that"})
-# pain and injury words that make a denied "hurt myself" an injury question, not self-harm
-# denied ("i didn't hurt myself on purpose, i promise" has none of them: "when unsure, ask")
-_INJURY_CONTEXT = frozenset({"ache", "aches", "aching", "achy", "sore", "pain", "painful", "twinge",
-                             "twinged", "nowhere", "injury", "injured", "strain", "strained", "pulled",
-                             "back", "neck", "spine", "disc", "sciatica", "muscle", "knee", "hip",
-                             "shoulder", "flare", "flared", "spasm", "stiff"})
+# words of an injury's onset that make a denied "hurt myself" an injury question, not self-harm
+# denied. Not body parts or "pain": nearly every message here names the back ("i didn't hurt
+# myself on purpose, i promise" and "i won't hurt myself, i just need to vent about my back"
+# stay "when unsure, ask").
+_INJURY_CONTEXT = frozenset({"ache", "aches", "aching", "achy", "sore", "twinge", "twinged", "nowhere",
+                             "injury", "injured", "strain", "strained", "pulled", "spasm", "stiff",
+                             "sneezed", "woke", "crick"})
+_PAST_DENIALS = frozenset({"didnt", "didn't", "did", "haven't", "havent", "hasn't", "never", "not"})
+_FUTURE_WORDS = frozenset({"won't", "wont", "will", "going", "gonna", "would", "promise"})
 _THING_SUBJECTS = frozenset({"it", "this", "that", "which", "these", "those"})
 _AUXILIARIES = frozenset({"will", "would", "could", "can", "might", "may", "does", "did", "do",
                           "should", "must", "wont", "cant"})
@@ -446,6 +449,12 @@ class _Analysis:
                 return THIRD, via_prep
         return UNKNOWN, via_prep
 
+    def past_denial(self, start: int) -> bool:
+        """"i didn't / haven't / never ..." right before start: what did not happen. Not "won't":
+        "i won't hurt myself" is about intent, and stays "when unsure, ask"."""
+        before = self.prev_words(start, 3)
+        return any(w in _PAST_DENIALS for w in before) and not any(w in _FUTURE_WORDS for w in before)
+
     def thing_does_it(self, start: int) -> bool:
         """The verb at start has a thing for its subject: "will it burn my skin", "this
         could cut my hand", "does that hurt my back" ("it", "this", "that" ... right before
@@ -596,7 +605,7 @@ class _Analysis:
         if rule.harm:
             if self.thing_does_it(start):
                 return None  # "will it burn my skin": a product or a treatment, not the person
-            if (rule.level == P.POSSIBLE and self.negated(start)
+            if (rule.level == P.POSSIBLE and self.past_denial(start)
                     and self.sentence_has(start, _INJURY_CONTEXT)):
                 return None  # "no i didn't hurt myself, it just started aching": an injury denied
             before = self.prev_words(start, 3)

@@ -411,7 +411,7 @@ def test_an_engine_running_in_a_garage_with_someone_in_it_is_risk(text, level):
     "my lower back wants me dead lol",
     "this job wants me dead",
     "no i didn't hurt myself, it just started aching out of nowhere",
-    "i didn't hurt myself, my back just went",
+    "didn't hurt myself, just woke up with a crick in my neck",
 ])
 def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     assert assess(text).level == RiskLevel.NONE, text
@@ -425,6 +425,7 @@ def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     "my brain wants me dead",
     "i didn't hurt myself on purpose, i promise",
     "i did not cut myself, my back is sore",
+    "don't worry, i won't hurt myself, just venting about my back",
 ])
 def test_the_person_harming_or_wishing_stays_risk(text):
     assert assess(text).level != RiskLevel.NONE, text
