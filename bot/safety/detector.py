@@ -120,8 +120,7 @@ _HYPERBOLE_WISHERS = frozenset({"back", "spine", "neck", "pain", "sciatica", "di
 _INJURY_CONTEXT = frozenset({"ache", "aches", "aching", "achy", "sore", "twinge", "twinged", "nowhere",
                              "injury", "injured", "strain", "strained", "pulled", "spasm", "stiff",
                              "sneezed", "woke", "crick"})
-_PAST_DENIALS = frozenset({"didnt", "didn't", "did", "haven't", "havent", "hasn't", "never", "not"})
-_FUTURE_WORDS = frozenset({"won't", "wont", "will", "going", "gonna", "would", "promise"})
+_FUTURE_WORDS = frozenset({"wont", "will", "going", "gonna", "would", "promise"})
 _THING_SUBJECTS = frozenset({"it", "this", "that", "which", "these", "those"})
 _AUXILIARIES = frozenset({"will", "would", "could", "can", "might", "may", "does", "did", "do",
                           "should", "must", "wont", "cant"})
@@ -452,8 +451,9 @@ class _Analysis:
     def past_denial(self, start: int) -> bool:
         """"i didn't / haven't / never ..." right before start: what did not happen. Not "won't":
         "i won't hurt myself" is about intent, and stays "when unsure, ask"."""
-        before = self.prev_words(start, 3)
-        return any(w in _PAST_DENIALS for w in before) and not any(w in _FUTURE_WORDS for w in before)
+        # the text is normalised ("didn't" -> "did not"), so the negation is the ordinary check;
+        # "i did hurt myself" is no denial at all
+        return self.negated(start) and not any(w in _FUTURE_WORDS for w in self.prev_words(start, 4))
 
     def thing_does_it(self, start: int) -> bool:
         """The verb at start has a thing for its subject: "will it burn my skin", "this

@@ -426,6 +426,8 @@ def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     "i didn't hurt myself on purpose, i promise",
     "i did not cut myself, my back is sore",
     "don't worry, i won't hurt myself, just venting about my back",
+    "i did hurt myself, the ache in my back is why",
+    "yes i hurt myself again, everything is sore",
 ])
 def test_the_person_harming_or_wishing_stays_risk(text):
     assert assess(text).level != RiskLevel.NONE, text
