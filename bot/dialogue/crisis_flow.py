@@ -63,6 +63,8 @@ _ACTIVE_ACTIONS = (FIRST, ASK_DIRECT, ASK_POSSIBLE, "utter_crisis_confirmed", "u
                    "utter_crisis_helped", safety_plan.DONE, safety_plan.PAUSED, safety_plan.RESUME) + GROUNDING
 _RANK = {None: 0, DISTRESS: 0, HELPER: 0, SAFE: 1, ACTIVE: 2, IMMEDIATE: 3, ACTED: 4}
 
+SERVICE_TALK_REPLY = "utter_crisis_services_talk"
+
 # Intents that ask for another topic (a crisis reply asks once whether they are safe first).
 NOT_TOPICS = frozenset({"affirm", "deny", "inform", "thank", "goodbye", "out_of_scope", "nlu_fallback",
                         "express_stress", "express_risk", "request_crisis_resources", "inform_region",
@@ -230,6 +232,7 @@ class Message:
     risk_reasons: Tuple[str, ...] = ()    # RiskGuard's reasons: detector categories, "encoder:0.93", "classifier:0.8"
     context_cues: Tuple[str, ...] = ()    # the cues that made safety_context raise it (a dose, a height, a time ...)
     risk_intents: Collection[str] = ("express_risk", "request_crisis_resources")
+    service_talk: bool = False            # RiskGuard: a remark about crisis services, not a request
 
     @property
     def norm(self) -> str:
@@ -458,7 +461,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="not_safe")
         if answer == "doubt":
             return Plan("unsure", ("utter_crisis_unsure",))
-    if message.intent in ("request_crisis_resources", "inform_region") and not own_risk:
+    if (message.intent in ("request_crisis_resources", "inform_region") or message.service_talk) and not own_risk:
         # asked for the lines again ("crisis", the button) or said where they are ("i'm in australia",
         # SafetyPolicy sets the region): that place's lines, no question pressed on them
         return Plan("lines_again", ("utter_crisis_lines_again",))
@@ -556,7 +559,7 @@ def _helper_followup(message: Message, norm: str) -> Optional[Plan]:
     """Someone is worried about another person: stay with them until they ask for something else."""
     if _is_topic(message) or message.intent in ("goodbye", "thank"):
         return None  # they chose to go on; the normal answer ends the helper state
-    if message.intent == "request_crisis_resources":
+    if message.intent == "request_crisis_resources" or message.service_talk:
         return Plan("lines_again", ("utter_crisis_lines_again",))
     return Plan("helper_listen", ("utter_crisis_helper_listen",))
 
@@ -576,6 +579,11 @@ def _outside_crisis(message: Message, norm: str, state: Optional[str], last_bot_
                     first_of_session: bool, carried: Optional[str]) -> Optional[Plan]:
     if first_of_session and carried in CRISIS_STATES and not message.own_risk and not immediate(norm):
         return Plan("welcome_back", ("utter_crisis_welcome_back",))
+    if message.service_talk and not message.own_risk and state is None:
+        # "saw an ad for the crisis line on the bus": a remark, answered as one; the lines a tap
+        # away, no crisis conversation started, an open form left open. After distress or for
+        # someone helping another person it is read as the rest of that conversation.
+        return Plan("service_talk", (SERVICE_TALK_REPLY,), keeps_loop=True)
     if message.own_risk or message.intent == "request_crisis_resources":
         if immediate(norm):
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")

@@ -318,7 +318,8 @@ class SafetyPolicy(Policy):
             text=event.text or "", intent=intent, risk_level=risk.get("level"),
             risk_cues=tuple(c for c in (risk.get("cues") or ()) if isinstance(c, str)),
             risk_reasons=tuple(r for r in (risk.get("reasons") or ()) if isinstance(r, str)),
-            context_risk=context_risk, context_cues=context_cues, risk_intents=tuple(self.config["risk_intents"]))
+            context_risk=context_risk, context_cues=context_cues, risk_intents=tuple(self.config["risk_intents"]),
+            service_talk=risk.get("service_talk") is True)
 
     def plan_for(self, tracker: DialogueStateTracker, view: SessionView,
                  youth: Optional[bool] = None) -> Optional[crisis_flow.Plan]:

@@ -44,6 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_features import sentence_embedding
 from bot.safety import assess
+from bot.safety.service_talk import talks_about_services
 from bot.safety.classifier import (
     RiskClassifier,
     combined_scores,
@@ -104,6 +105,13 @@ def classifier_confidence(intent: Optional[Dict[str, Any]], ranking: List[Dict[s
 
 
 _LEVEL_RANK = {"none": 0, "possible": 1, "high": 2}
+# detector reasons a remark about crisis services may carry and still be only that: the service's
+# name (help_seeking), a bare mention, and the modifiers
+_SERVICE_TALK_REASONS = frozenset({"help_seeking", "mention", "negation", "past", "hyperbole_possible"})
+# intents a remark about crisis services is answered as such in place of: the service's name read
+# as a request, or not understood. Any other ("posture tips?" after it) keeps its own answer.
+SERVICE_TALK_INTENTS = frozenset({"request_crisis_resources", "express_risk", "out_of_scope", FALLBACK_INTENT})
+SERVICE_TALK_INTENT = "out_of_scope"
 
 
 def detector_vetoed(detector_level: str, score: Optional[float], detector_veto: Optional[float]) -> bool:
@@ -114,7 +122,8 @@ def detector_vetoed(detector_level: str, score: Optional[float], detector_veto: 
 
 def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]],
                    risk_intent: str, intent_threshold: float, score: Optional[float] = None,
-                   score_level: str = "none", detector_veto: Optional[float] = None) -> Dict[str, Any]:
+                   score_level: str = "none", detector_veto: Optional[float] = None,
+                   service_talk: bool = False) -> Dict[str, Any]:
     """Combine the detector, the learned risk score and the intent classifier into one decision (pure, unit-tested).
 
     `score` is the learned classifier's risk probability and `score_level` the band it
@@ -123,11 +132,16 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
     this anymore", "i want it all to stop") stands unless the learned score is below
     this, i.e. the learned models are all but sure it is ordinary talk ("can't do this
     anymore, my team lead micromanages everything"). A "high" hit always stands.
+    `service_talk`: the message talks about crisis services (`bot.safety.service_talk`); a
+    detector finding that is only the service's name ("help_seeking") or a bare mention is
+    then no finding. Any other finding, the learned score and the intent model still count.
     """
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
     level = assessment.level.value
     if detector_vetoed(level, score, detector_veto):
+        reasons, level = [], "none"
+    if service_talk and reasons and set(reasons) <= _SERVICE_TALK_REASONS:
         reasons, level = [], "none"
     if score is not None and _LEVEL_RANK[score_level] > 0:
         reasons.append(f"encoder:{score:.2f}")
@@ -303,17 +317,26 @@ class RiskGuard(GraphComponent):
                 continue
             score = self.score(message)
             band = self.classifier.level(score) if score is not None and self.classifier else "none"
+            service_talk = talks_about_services(text)
             decision = guard_decision(text, message.get(INTENT), message.get(INTENT_RANKING) or [],
                                       self.risk_intent, self.intent_threshold, score, band,
-                                      self.detector_veto if self.risk_encoder is not None else None)
-            message.set(RISK, {k: decision[k] for k in ("level", "reasons", "classifier_confidence", "score", "cues")},
-                        add_to_output=True)
+                                      self.detector_veto if self.risk_encoder is not None else None,
+                                      service_talk=service_talk)
+            record = {k: decision[k] for k in ("level", "reasons", "classifier_confidence", "score", "cues")}
+            top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            answer_as_talk = service_talk and not decision["forced"] and top in SERVICE_TALK_INTENTS
+            if answer_as_talk:
+                record["service_talk"] = True  # SafetyPolicy answers it as a remark about the services
+            message.set(RISK, record, add_to_output=True)
             others = [r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != self.risk_intent]
             if decision["forced"]:
                 forced = {INTENT_NAME_KEY: self.risk_intent, PREDICTED_CONFIDENCE_KEY: 1.0}
                 message.set(INTENT, forced, add_to_output=True)
                 message.set(INTENT_RANKING, [forced] + others, add_to_output=True)
-            elif (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == self.risk_intent:
+            elif answer_as_talk:
+                message.set(INTENT, {INTENT_NAME_KEY: SERVICE_TALK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0},
+                            add_to_output=True)
+            elif top == self.risk_intent:
                 message.set(INTENT, demoted_intent(others, self.risk_intent, self.fallback_threshold),
                             add_to_output=True)
         return messages

@@ -117,6 +117,18 @@ _HYPERBOLE_WISHERS = frozenset({"back", "spine", "neck", "pain", "sciatica", "di
 # denied. Not body parts or "pain": nearly every message here names the back ("i didn't hurt
 # myself on purpose, i promise" and "i won't hurt myself, i just need to vent about my back"
 # stay "when unsure, ask").
+# between a wisher and its "wants": "my inbox genuinely wants me dead"
+_WISHER_SKIP = frozenset({"genuinely", "literally", "actually", "really", "just", "definitely", "clearly",
+                          "honestly", "totally", "seriously", "basically", "probably", "lowkey", "legit",
+                          "still", "all", "both", "so", "def", "truly", "officially", "absolutely"})
+# wishers that are not things: pronouns, the person's own mind, the world and its powers
+_NOT_THINGS = frozenset({"i", "we", "it", "everything", "everyone", "everybody", "nobody", "noone", "world",
+                         "god", "universe", "fate", "devil", "family", "life", "brain", "mind", "head",
+                         "thoughts", "voices", "voice", "body", "heart", "soul", "demons", "self", "depression",
+                         "anxiety", "illness", "who", "which", "what", "part", "side", "nobody", "one",
+                         "doctors", "doctor", "team", "group", "staff", "police", "government", "society"})
+_THING_DETERMINERS = frozenset({"my", "the", "this", "that", "these", "those", "our", "your", "his", "her",
+                                "their", "stupid", "damn", "bloody", "fucking", "new", "old"})
 _INJURY_CONTEXT = frozenset({"ache", "aches", "aching", "achy", "sore", "twinge", "twinged", "nowhere",
                              "injury", "injured", "strain", "strained", "pulled", "spasm", "stiff",
                              "sneezed", "woke", "crick"})
@@ -393,6 +405,26 @@ class _Analysis:
         if not tok[0].isalnum():
             return True
         return tok in P.CLAUSE_END_WORDS
+
+    def thing_wishes(self, ds: int) -> bool:
+        """Is the one who "wants" at `ds` a thing: a body part, the pain, a job (the list), or any
+        noun that is not a person, a pronoun or the person's own mind, when the wish is "me"
+        ("my inbox genuinely wants me dead", "mondays want me dead")? "my brain wants me dead",
+        "everyone wants me dead" and "my kids want me dead" are not things."""
+        j = ds - 1
+        while j >= 0 and self.t[j] in _WISHER_SKIP:
+            j -= 1
+        if j < 0:
+            return False
+        wisher = self.t[j]
+        if wisher in _HYPERBOLE_WISHERS:
+            return True
+        if self.tok(ds + 1) != "me" or not wisher.isalpha() or wisher in _NOT_THINGS:
+            return False
+        if wisher in P.THIRD_PERSON or wisher in P.PERSON_NOUNS or wisher.rstrip("s") in P.THIRD_PERSON:
+            return False
+        before = self.tok(j - 1)
+        return before is None or before in _THING_DETERMINERS or not before[0].isalnum()
 
     def media_sentence(self, i: int) -> bool:
         sid = self.sent[i] if 0 <= i < self.n else -1
@@ -715,8 +747,8 @@ class _Analysis:
                     continue
                 if any(w in _DESIRE_BLOCKERS for w in self.prev_words(ds, 2)):
                     continue
-                if self.t[ds] in _WISHES_OF_ANOTHER and self.tok(ds - 1) in _HYPERBOLE_WISHERS:
-                    continue  # "my lower back wants me dead": the back's wish, pain hyperbole
+                if self.t[ds] in _WISHES_OF_ANOTHER | {"want"} and self.thing_wishes(ds):
+                    continue  # "my lower back wants me dead", "mondays want me dead": a thing's wish, hyperbole
                 kind, via_prep = self.subject(ds)
                 if self.media_sentence(ds) and (kind != SELF or via_prep):
                     continue

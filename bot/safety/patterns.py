@@ -898,8 +898,11 @@ RULES: List[Rule] = [
        kind="deathword", next_not=DIE_NOT | GONE_NOT),
     # "kill(s) me" counts whatever does the killing ("i hope this pain kills me")
     _r("kill_me_word", PASSIVE, POSSIBLE, "kill|kills me", kind="killme", next_not=DIE_NOT),
+    # "out" only as a noun ("the only out", "an easy out"): "finds out", "a night out", "turned
+    # out" and "look out for" are not ways out
     _r("way_out", PASSIVE, POSSIBLE,
-       "way|ways out|escape", "escape|exit|option|answer|solution|out",
+       "way|ways out|escape", "escape|exit|option|answer|solution", "only|an|easy|my|one out",
+       "run|ran|running out of reasons|hope|options|fight",
        kind="wayout"),
     # ------------------------------------------------------------ hyperbole / harmless guards
     _r("g_laughing", "guard", POSSIBLE,

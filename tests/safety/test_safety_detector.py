@@ -410,6 +410,9 @@ def test_an_engine_running_in_a_garage_with_someone_in_it_is_risk(text, level):
     "it could cut my hand if i'm not careful with the new knife",
     "my lower back wants me dead lol",
     "this job wants me dead",
+    "my printer genuinely wants me dead",
+    "tuesdays want me dead",
+    "the new dishwasher wants me dead, flooded the kitchen twice",
     "no i didn't hurt myself, it just started aching out of nowhere",
     "didn't hurt myself, just woke up with a crick in my neck",
 ])
@@ -423,6 +426,9 @@ def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     "will it help if i cut my arm",
     "part of me wants me dead",
     "my brain wants me dead",
+    "everyone wants me dead",
+    "my family wants me dead",
+    "the voices want me dead",
     "i didn't hurt myself on purpose, i promise",
     "i did not cut myself, my back is sore",
     "don't worry, i won't hurt myself, just venting about my back",
@@ -430,4 +436,24 @@ def test_a_thing_that_harms_or_wants_me_dead_is_not_the_person(text):
     "yes i hurt myself again, everything is sore",
 ])
 def test_the_person_harming_or_wishing_stays_risk(text):
+    assert assess(text).level != RiskLevel.NONE, text
+
+
+# ---------------------------------------------------------------- "out" is not always a way out
+@pytest.mark.parametrize("text", [
+    "my dad will kill me if he finds out i missed physio",
+    "i'd kill for a night out with my mates",
+    "the suspense is killing me, when do my scan results come out",
+    "thought i was dying on the stairs, turned out my knee just locked",
+])
+def test_out_as_a_particle_is_not_a_way_out(text):
+    assert assess(text).level == RiskLevel.NONE, text
+
+
+@pytest.mark.parametrize("text", [
+    "death is the only way out",
+    "dying is my only out now",
+    "ran out of hope, dying feels like the answer",
+])
+def test_a_way_out_through_death_stays_risk(text):
     assert assess(text).level != RiskLevel.NONE, text

@@ -287,3 +287,19 @@ def test_someone_else_taking_an_amount_gets_the_helper_branch():
 def test_all_of_them_is_an_act_only_at_once_or_from_the_packet(text, act):
     plan = decide(Message(text, "ask_pain_medication"), None, None)
     assert (plan is not None and plan.kind == "acted") == act
+
+
+def test_talk_about_crisis_services_outside_a_crisis_gets_its_own_reply_and_keeps_a_form():
+    plan = decide(Message("saw a crisis line poster at work", "out_of_scope", "none", service_talk=True), None, None)
+    assert plan.kind == "service_talk" and plan.actions == ("utter_crisis_services_talk",) and plan.keeps_loop
+    assert state_from_actions(list(plan.actions)) is None  # no crisis started
+
+
+def test_talk_about_crisis_services_inside_a_crisis_gets_the_lines():
+    message = Message("they had a helpline advert on the radio", "out_of_scope", "none", service_talk=True)
+    assert decide(message, ACTIVE, "utter_crisis_listen").kind == "lines_again"
+
+
+def test_risk_in_the_same_message_wins_over_service_talk():
+    plan = decide(Message("saw a helpline poster, i want to die", "express_risk", "high", service_talk=True), None, None)
+    assert plan.kind == "first"

@@ -117,3 +117,33 @@ def test_a_long_text_is_read_in_windows_that_keep_each_sentence_whole():
     endless = "a" * 20_000 + " i want to die " + "b" * 3_000
     assert any("i want to die" in w for w in text_windows(endless))
     assert text_windows("Short one. Two.") == ["Short one. Two."]
+
+
+def test_talk_about_a_crisis_service_is_answered_as_talk_not_as_a_request():
+    message = parse("saw a poster for the crisis text line at the station, good idea",
+                    intent="request_crisis_resources", confidence=0.9)
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get("risk")["level"] == "none" and message.get("risk")["service_talk"] is True
+
+
+def test_a_request_for_a_crisis_service_stays_a_request():
+    message = parse("can i have the crisis line number", intent="request_crisis_resources", confidence=0.9)
+    # the detector's help_seeking makes it a risk turn; either way the crisis lines are shown
+    assert message.get("intent")["name"] in ("request_crisis_resources", "express_risk")
+    assert not message.get("risk").get("service_talk")
+
+
+def test_talk_about_a_service_keeps_a_question_of_its_own():
+    message = parse("i volunteer on a helpline and the shifts hurt my back, posture tips?",
+                    intent="ask_posture", confidence=0.8)
+    assert message.get("intent")["name"] == "ask_posture" and not message.get("risk").get("service_talk")
+
+
+def test_service_talk_drops_only_the_services_name_never_risk():
+    text = "read about crisis lines in the news, i want to kill myself"
+    assert guard_decision(text, None, [], "express_risk", 0.98, service_talk=True)["forced"]
+    name_only = "the radio did a piece on a crisis line"
+    assert not guard_decision(name_only, None, [], "express_risk", 0.98, service_talk=True)["forced"]
+    # the learned score in its band still raises it
+    assert guard_decision(name_only, None, [], "express_risk", 0.98, score=0.9, score_level="possible",
+                          service_talk=True)["level"] == "possible"
