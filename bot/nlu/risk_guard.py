@@ -44,7 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_features import sentence_embedding
 from bot.safety import assess
-from bot.safety.service_talk import talks_about_services
+from bot.safety.benign_frames import explaining_frame
 from bot.safety.classifier import (
     RiskClassifier,
     combined_scores,
@@ -54,6 +54,7 @@ from bot.safety.classifier import (
     nlu_examples,
     train_classifier,
 )
+from bot.safety.service_talk import talks_about_services
 
 RISK = "risk"
 INTENT_RANKING = "intent_ranking"
@@ -123,7 +124,7 @@ def detector_vetoed(detector_level: str, score: Optional[float], detector_veto: 
 def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], ranking: List[Dict[str, Any]],
                    risk_intent: str, intent_threshold: float, score: Optional[float] = None,
                    score_level: str = "none", detector_veto: Optional[float] = None,
-                   service_talk: bool = False) -> Dict[str, Any]:
+                   service_talk: bool = False, frame: str = "") -> Dict[str, Any]:
     """Combine the detector, the learned risk score and the intent classifier into one decision (pure, unit-tested).
 
     `score` is the learned classifier's risk probability and `score_level` the band it
@@ -135,6 +136,9 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
     `service_talk`: the message talks about crisis services (`bot.safety.service_talk`); a
     detector finding that is only the service's name ("help_seeking") or a bare mention is
     then no finding. Any other finding, the learned score and the intent model still count.
+    `frame`: a frame that explains the death words away (`bot.safety.benign_frames`: a game's
+    mechanics, a goodbye because the back got better); the learned score then raises risk only
+    from its "high" band. The detector's findings and the intent model are not touched.
     """
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
@@ -143,6 +147,9 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
         reasons, level = [], "none"
     if service_talk and reasons and set(reasons) <= _SERVICE_TALK_REASONS:
         reasons, level = [], "none"
+    if frame and score_level == "possible":
+        score_level = "none"
+        reasons.append(f"frame:{frame}")
     if score is not None and _LEVEL_RANK[score_level] > 0:
         reasons.append(f"encoder:{score:.2f}")
         if _LEVEL_RANK[score_level] > _LEVEL_RANK[level]:
@@ -321,7 +328,7 @@ class RiskGuard(GraphComponent):
             decision = guard_decision(text, message.get(INTENT), message.get(INTENT_RANKING) or [],
                                       self.risk_intent, self.intent_threshold, score, band,
                                       self.detector_veto if self.risk_encoder is not None else None,
-                                      service_talk=service_talk)
+                                      service_talk=service_talk, frame=explaining_frame(text))
             record = {k: decision[k] for k in ("level", "reasons", "classifier_confidence", "score", "cues")}
             top = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
             answer_as_talk = service_talk and not decision["forced"] and top in SERVICE_TALK_INTENTS

@@ -145,3 +145,22 @@ def test_an_age_given_after_the_first_reply_brings_the_youth_lines_and_adults_ne
     adult = chat.new_sender()
     assert "0800 1111" not in chat.text(chat.send(adult, "my 15 year old is driving me mad and i want to die",
                                                   {"locale": "en-GB"}))
+
+
+def test_talk_about_crisis_services_is_answered_as_talk_with_the_lines_a_tap_away(chat: Chat):
+    sender = chat.new_sender()
+    replies = chat.send(sender, "heard a radio piece about a crisis line getting more funding, good news")
+    assert replies and not any(shows_crisis_lines(r) for r in replies), chat.text(replies)
+    assert "automated" in chat.text(replies) and "/request_crisis_resources" in chat.payloads(replies)
+    assert "ending your life" not in chat.text(replies)  # no crisis conversation started
+    tapped = chat.send(sender, "/request_crisis_resources")
+    assert tapped and shows_crisis_lines(tapped[0]), chat.text(tapped)
+
+
+def test_risk_beside_talk_about_crisis_services_gets_the_lines_and_inside_a_crisis_so_does_the_talk(chat: Chat):
+    replies = chat.send(chat.new_sender(), "saw a poster for a helpline at work. honestly i want to die")
+    assert replies and shows_crisis_lines(replies[0]), chat.text(replies)
+    sender = chat.new_sender()
+    chat.send(sender, "i want to kill myself")
+    later = chat.send(sender, "there was a documentary about the samaritans on last night")
+    assert later and any(shows_crisis_lines(r) for r in later), chat.text(later)

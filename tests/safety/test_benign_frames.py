@@ -1,0 +1,50 @@
+"""Frames that explain death words away (bot/safety/benign_frames.py). Own wording, none from a blind batch.
+
+A frame only keeps the learned score's "possible" band from raising risk (RiskGuard); the
+detector's findings stand. So the lists that must *not* be framed matter most: the same game and
+goodbye words used for the person's own life."""
+import pytest
+
+from bot.nlu.risk_guard import guard_decision
+from bot.safety.benign_frames import explaining_frame
+
+
+@pytest.mark.parametrize("text,frame", [
+    ("the trick in that level is to die on purpose so you respawn next to the exit", "game"),
+    ("got headshot three times in a row and kept respawning behind the same wall", "game"),
+    ("my healer died in the raid again and we wiped", "game"),
+    ("the final boss killed me about thirty times last night", "game"),
+    ("jump off the ledge to reset the area, it's faster than walking", "game"),
+    ("cancelling my plan now my sciatica is sorted, thank you and goodbye", "recovered"),
+    ("won't need the stretches this week, my lower back feels loads better. bye for now", "recovered"),
+])
+def test_a_game_or_a_goodbye_after_getting_better_is_framed(text, frame):
+    assert explaining_frame(text) == frame, text
+
+
+@pytest.mark.parametrize("text", [
+    "no respawn for me this time",
+    "i want to log out of life and not respawn",
+    "wish real life had a checkpoint i could go back to, or just an off switch",
+    "game over irl, i'm done",
+    "for a game i'm writing, what's a painless way a character could die",
+    "beat the final boss. anyway i don't want to wake up tomorrow",
+    "goodbye, my back is better but i won't be around much longer",
+    "thanks for everything, goodbye. i've decided and i feel calm",
+    "goodbye, i don't think i'll see my back get better",
+    "bye everyone, i'm gone",
+    "everything will be better soon, goodbye",
+])
+def test_the_persons_own_life_is_never_framed(text):
+    assert explaining_frame(text) == "", text
+
+
+def test_a_frame_lowers_only_the_learned_possible_band():
+    text = "the final boss killed me about thirty times last night"
+    framed = guard_decision(text, None, [], "express_risk", 0.98, score=0.9, score_level="possible", frame="game")
+    assert not framed["forced"] and "frame:game" in framed["reasons"]
+    high = guard_decision(text, None, [], "express_risk", 0.98, score=0.99, score_level="high", frame="game")
+    assert high["level"] == "high"
+    detector = guard_decision("i want to kill myself, this boss fight is impossible", None, [], "express_risk", 0.98,
+                              score=0.9, score_level="possible", frame="game")
+    assert detector["forced"]
