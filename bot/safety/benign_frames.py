@@ -1,4 +1,5 @@
-"""Frames that explain death words away: video-game mechanics, and a goodbye because things got better.
+"""Frames that explain death words away: video-game mechanics, a goodbye because things got better,
+and idioms of being overwhelmed.
 
 The learned risk score reads "die", "kill yourself" and "goodbye, thanks for everything" as risk,
 and in its "possible" band it cannot tell "the speedrun trick is to die on purpose so you respawn"
@@ -71,6 +72,30 @@ def _every_risky_sentence_in(norm: str, *frames: "re.Pattern[str]") -> bool:
     return True
 
 
+# death and madness idioms that say "this is a lot", and sleep that ends at a time
+_IDIOM = re.compile(
+    r"\b(?:finish(?:es|ed|ing)? me off|be the death of me|literally die|literally dying|sell my soul|"
+    r"lose my mind|losing my mind|lost my mind|kill for|sleep like the dead|slept like the dead|"
+    r"(?:not|never) wake up (?:until|till|til|before) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
+    r"sunday|morning|noon|midday|lunch\w*|tomorrow|the afternoon|the weekend|next week|\d+))"
+)
+# ... unless the person wants it, welcomes it, or it is about their life
+_IDIOM_WANTED = re.compile(
+    r"\b(?:wish|wishing|hope|hoping|want|wanted|welcome|let it|let this|let the|please|pray|praying|ready|"
+    r"don't care|do not care|wouldn't mind|would not mind|anymore|any more|for good|forever|life|living|alive|"
+    r"end it|end this|end things|relief|peace|better off|at last|finally)\b"
+)
+
+
+def hyperbole(text: str) -> bool:
+    """An idiom of being overwhelmed ("the wedding planning will finish me off", "i'd sell my soul for a
+    back that works", "not wake up until monday"), not wanted and not about the person's life."""
+    norm = normalize_text(text or "")
+    if not _IDIOM.search(norm) or _IDIOM_WANTED.search(norm):
+        return False
+    return _every_risky_sentence_in(norm, _IDIOM)
+
+
 def game_talk(text: str) -> bool:
     """Death words as a game's mechanics ("die on purpose so you respawn at the checkpoint")."""
     norm = normalize_text(text or "")
@@ -93,4 +118,6 @@ def explaining_frame(text: str) -> str:
         return "game"
     if recovery_signoff(text):
         return "recovered"
+    if hyperbole(text):
+        return "hyperbole"
     return ""

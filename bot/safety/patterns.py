@@ -152,6 +152,7 @@ PERSON_NOUNS: FrozenSet[str] = frozenset({
 MEDIA_WORDS: FrozenSet[str] = frozenset({
     "news", "article", "articles", "documentary", "documentaries", "film", "films", "movie",
     "movies", "show", "shows", "series", "tv", "book", "books", "novel", "novels", "podcast",
+    "biography", "biographies", "memoir", "memoirs", "autobiography",
     "podcasts", "episode", "episodes", "character", "characters", "headline", "headlines",
     "report", "reports", "reporting", "statistic", "statistics", "stats", "rate", "rates",
     "study", "studies", "research", "essay", "essays", "paper", "thesis", "dissertation",

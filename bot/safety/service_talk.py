@@ -10,7 +10,7 @@ spent blind batches 09-24 this was the largest single kind of false alarm (19 of
 
 `talks_about_services(text)` is true only when all three hold:
 1. a crisis service is named (crisis / suicide / mental-health line, helpline, hotline,
-   lifeline, Samaritans, 988, suicide prevention);
+   lifeline, Samaritans, 988, suicide prevention), or suicide or self-harm as a subject;
 2. the message frames it as a subject: news and media, study, a campaign, a charity or fundraiser,
    volunteering or staffing it, a poster or an advert (`FRAME_WORDS`);
 3. the person is not in it: every "i" in the message is the reader, viewer, listener, writer,
@@ -34,6 +34,8 @@ _SERVICE = re.compile(
     r"(?:hot\s?line|help\s?line|line|lines|text line|phone line|number|numbers|service|services|team)s?\b"
     r"|\bhelp\s?lines?\b|\bhot\s?lines?\b|\blifelines?\b|\bsamaritans?\b|\b988\b"
     r"|\bsuicide prevention\b|\bprevention (?:line|charity|campaign|week|day|month)\b"
+    # suicide itself as a subject: "read that suicide is the biggest killer of men under 45"
+    r"|\bsuicides?\b|\bsuicide rates?\b|\bself harm\b"
 )
 
 # what makes a service the subject of talk rather than something wanted now
@@ -46,7 +48,8 @@ FRAME_WORDS: FrozenSet[str] = frozenset({
     # study and statistics
     "essay", "dissertation", "thesis", "assignment", "homework", "project", "research", "study",
     "studies", "lecture", "class", "course", "module", "statistic", "statistics", "stats",
-    "history", "started", "founded",
+    "history", "rate", "rates", "figures", "data", "survey", "science",
+    "scientific", "memoir", "autobiography",
     # campaigns, charity, money
     "campaign", "awareness", "charity", "fundraiser", "fundraising", "raising", "raise", "raised",
     "donate", "donated", "donating", "donation", "donations", "funding", "funded", "sponsor",

@@ -17,6 +17,10 @@ from bot.safety.benign_frames import explaining_frame
     ("jump off the ledge to reset the area, it's faster than walking", "game"),
     ("cancelling my plan now my sciatica is sorted, thank you and goodbye", "recovered"),
     ("won't need the stretches this week, my lower back feels loads better. bye for now", "recovered"),
+    ("the school run is going to finish me off this week", "hyperbole"),
+    ("i'd sell my soul for one night of proper sleep", "hyperbole"),
+    ("if the printer jams once more i will literally die", "hyperbole"),
+    ("planning to not wake up until noon on saturday", "hyperbole"),
 ])
 def test_a_game_or_a_goodbye_after_getting_better_is_framed(text, frame):
     assert explaining_frame(text) == frame, text
@@ -34,6 +38,10 @@ def test_a_game_or_a_goodbye_after_getting_better_is_framed(text, frame):
     "goodbye, i don't think i'll see my back get better",
     "bye everyone, i'm gone",
     "everything will be better soon, goodbye",
+    "i hope this pain finishes me off",
+    "let it finish me off, i don't care anymore",
+    "i want to sleep and not wake up until this is over",
+    "this pain will finish me off and honestly that would be a relief",
 ])
 def test_the_persons_own_life_is_never_framed(text):
     assert explaining_frame(text) == "", text

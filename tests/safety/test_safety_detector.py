@@ -457,3 +457,8 @@ def test_out_as_a_particle_is_not_a_way_out(text):
 ])
 def test_a_way_out_through_death_stays_risk(text):
     assert assess(text).level != RiskLevel.NONE, text
+
+
+def test_a_biography_is_media():
+    assert assess("halfway through a memoir by a singer who took his own life, so well written").level == RiskLevel.NONE
+    assert assess("my uncle took his own life last spring").level != RiskLevel.NONE

@@ -16,6 +16,8 @@ from bot.safety.service_talk import talks_about_services
     "watched a documentary on the 988 line last night, really well made",
     "the council announced funding for a new mental health helpline",
     "there's a billboard for a crisis line on the motorway, i think it's a good idea",
+    "read that suicide rates went up among farmers last year",
+    "my sociology essay is about self harm in teenagers, any reliable sources?",
 ])
 def test_a_remark_about_crisis_services_is_talk(text):
     assert talks_about_services(text), text
@@ -34,6 +36,9 @@ def test_a_remark_about_crisis_services_is_talk(text):
     "my friend needs a helpline number",
     "is there a helpline i can text",
     "i'm struggling, the podcast said to call a crisis line",
+    "read about suicide rates and honestly i think about it a lot",
+    "the documentary on self harm made me want to do it again",
+    "suicide has started to feel like an option",
     "",
 ])
 def test_a_request_or_the_person_in_it_is_not_talk(text):
