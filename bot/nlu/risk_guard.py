@@ -44,7 +44,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.sentence_features import sentence_embedding
 from bot.safety import assess
-from bot.safety.benign_frames import explaining_frame
+from bot.safety.benign_frames import explaining_frame, rather_die_than_a_chore
 from bot.safety.classifier import (
     RiskClassifier,
     combined_scores,
@@ -113,6 +113,9 @@ _SERVICE_TALK_REASONS = frozenset({"help_seeking", "mention", "negation", "past"
 # as a request, or not understood. Any other ("posture tips?" after it) keeps its own answer.
 SERVICE_TALK_INTENTS = frozenset({"request_crisis_resources", "express_risk", "out_of_scope", FALLBACK_INTENT})
 SERVICE_TALK_INTENT = "out_of_scope"
+# the learned score under which "i'd rather die than <a chore>" is hyperbole: well below the
+# possible band (0.84), so the learned models must also read it as ordinary talk
+CHORE_VETO = 0.5
 
 
 def detector_vetoed(detector_level: str, score: Optional[float], detector_veto: Optional[float]) -> bool:
@@ -147,6 +150,11 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
         reasons, level = [], "none"
     if service_talk and reasons and set(reasons) <= _SERVICE_TALK_REASONS:
         reasons, level = [], "none"
+    if (level == "possible" and set(reasons) <= {"passive_ideation", "hyperbole_possible"} and score is not None
+            and score < CHORE_VETO and rather_die_than_a_chore(text or "")):
+        # "i'd rather die than do my tax return": the detector reads the wish, the comparison says
+        # hyperbole, and the learned score is far from its band
+        reasons, level = ["frame:chore"], "none"
     if frame and score_level == "possible":
         score_level = "none"
         reasons.append(f"frame:{frame}")

@@ -87,6 +87,28 @@ _IDIOM_WANTED = re.compile(
 )
 
 
+# "i'd rather die than <x>": hyperbole when x is a chore or an event, risk when x is going on living
+_RATHER = re.compile(r"\brather (?:die|be dead|be six feet under|drop dead)(?: \w+)? than\b(?P<rest>[^.!?;\n]*)")
+_GOING_ON = re.compile(
+    r"\b(?:live|lives|living|alive|life|go on|going on|carry on|carrying on|keep|keeping|face|facing|feel|"
+    r"feeling|spend|spending|be|being|exist|existing|deal|dealing|suffer|suffering|endure|wake|waking|"
+    r"continue|continuing|another (?:day|year|week|month|night|morning|minute|hour)|pain|painful|hurt|hurting|"
+    r"like this|this every|this for|rest of|forever|rot|stay|stuck|surgery|operation|hospital|treatment|"
+    r"wheelchair|chronic|flare|flares|disabled|burden|alone|this anymore|through this|with this|put up with|"
+    r"anymore|any more)\b"
+)
+
+
+def rather_die_than_a_chore(text: str) -> bool:
+    """ "i'd rather die than do my tax return": the comparison is with a chore or an event, not
+    with going on living ("i'd rather die than spend another year in this pain")."""
+    norm = normalize_text(text or "")
+    found = list(_RATHER.finditer(norm))
+    if not found or _IDIOM_WANTED.search(norm):
+        return False
+    return all(m.group("rest").strip() and not _GOING_ON.search(m.group("rest")) for m in found)
+
+
 def hyperbole(text: str) -> bool:
     """An idiom of being overwhelmed ("the wedding planning will finish me off", "i'd sell my soul for a
     back that works", "not wake up until monday"), not wanted and not about the person's life."""

@@ -425,6 +425,13 @@ RULES: List[Rule] = [
        "let me die", "should $ADV? die", "deserve to die", "deserve to be dead",
        "rather be dead", "rather die", "rather not be alive", "rather not exist",
        next_not=DIE_NOT),
+    # a wish that a vehicle would hit or take out the person: "i hope a car just hits me",
+    # "wouldnt mind if a bus took me out" (not "i wish the bus would take me to work")
+    _r("vehicle_wish", PASSIVE, POSSIBLE,
+       "wish|wished|wishing|hope|hoping|pray|praying a|the bus|car|train|truck|lorry|van|tram would|will|could|might? "
+       "$ADV? hit|hits|take|takes|run|runs me",
+       "mind|care if a|the bus|car|train|truck|lorry|van|tram $ADV? hit|hits|took|takes|ran|runs me",
+       next_ok={END, "out", "over", "down", "on", "tbh", "honestly", "lol", "and", "already", "one", "some"}),
     _r("wish_no_wake", PASSIVE, POSSIBLE,
        "wish|wished|wishing i would|could|did $ADV? not|never wake up",
        "wish|wished|wishing i $ADV? did not|would not|could not wake up",
@@ -862,6 +869,12 @@ RULES: List[Rule] = [
     _r("lm_height", MEANS, POSSIBLE, "how high|tall|deep", "how far down|up",
        kind="lethal_means", tag="height"),
     _r("lm_od", MEANS, POSSIBLE, "overdose|overdoses|overdosing|od|oding",
+       kind="lethal_means", tag="od"),
+    # all of a medicine at once is an overdose by another name: "is it survivable if you mix all
+    # your prescriptions together" (one tablet with a survive word stays a health question)
+    _r("lm_all_drugs", MEANS, POSSIBLE,
+       "all|whole|entire packet|packets|box|boxes|bottle|pack|strip|lot|load? of? my|your|his|her|their|the|these|those? $DRUGS",
+       "mix|mixing|mixed|combine|combining all? my|your|the|these|those? $DRUGS", "$DRUGS all at once",
        kind="lethal_means", tag="od"),
     # "would it kill you to ..." is an idiom, hence next_not "to"
     _r("lo_kill", MEANS, POSSIBLE, "kill|kills $VICTIM",

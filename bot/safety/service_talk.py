@@ -38,6 +38,14 @@ _SERVICE = re.compile(
     r"|\bsuicides?\b|\bsuicide rates?\b|\bself harm\b"
 )
 
+# "i'm a developer, curious how apps handle crisis lines": the person's job is the frame
+ROLES: FrozenSet[str] = frozenset({
+    "developer", "designer", "researcher", "journalist", "student", "nurse", "doctor", "gp", "teacher",
+    "counsellor", "counselor", "therapist", "psychologist", "psychiatrist", "paramedic", "pharmacist",
+    "volunteer", "lecturer", "writer", "reporter", "editor", "manager", "worker", "trainer", "coach",
+})
+
+
 # what makes a service the subject of talk rather than something wanted now
 FRAME_WORDS: FrozenSet[str] = frozenset({
     # news and media
@@ -58,11 +66,12 @@ FRAME_WORDS: FrozenSet[str] = frozenset({
     # posters, adverts, workplaces
     "poster", "posters", "advert", "adverts", "ad", "ads", "advertisement", "billboard", "leaflet",
     "leaflets", "flyer", "flyers", "sign", "signs", "cards", "noticeboard", "kitchen", "staff", "office",
-    "blog", "signposting", "signposts", "signpost", "app", "signature", "guide",
+    "blog", "signposting", "signposts", "signpost", "signature", "guide",
     "wellbeing", "champion",
     # working or volunteering for one
     "volunteer", "volunteers", "volunteering", "volunteered", "shift", "shifts", "training",
     "trained", "callers", "operators", "counsellors", "counselors", "job",
+    # the job of the person asking, and other apps and bots
 })
 
 # first-person verbs of the frame: the person is the one reading, watching, writing, helping
@@ -89,17 +98,26 @@ _PERSONAL = re.compile(
     r"will|would|am going|am not|am so|am scared|am struggling|keep|have been thinking|have been feeling)\b"
     r"|\b(?:should|can|could|do|would|shall) i\b"
     r"|\bhow (?:do|can|would) (?:i|you|one) (?:call|text|ring|reach|contact|get)\b"
-    r"|\b(?:what|whats|what is) (?:the|their|a) (?:number|line)\b"
+    r"|\b(?:what|whats|what is|where|wheres|where is|give|send|got|have you got|do you have|is there)\b[^.?!]{0,30}"
+    r"\b(?:number|numbers|line|lines|contact|details)\b"
     # the moment itself: "read about crisis lines, does anyone answer? tonight is bad"
     r"|\b(?:tonight|right now|rn|asap|urgent|urgently|desperate|struggling|alone|scared|afraid|help|"
     r"anyone there|someone to talk|talk to someone|bad night|bad day|can not cope|cope)\b"
 )
 
 
+def _says_their_job(words: List[str]) -> bool:
+    """ "i am a developer", "i'm a nurse": the person's job frames what they ask."""
+    return any(words[k:k + 3] in (["i", "am", "a"], ["i", "am", "an"]) and any(w in ROLES for w in words[k + 3:k + 6])
+               for k in range(len(words)))
+
+
 def _first_person_ok(words: List[str]) -> bool:
-    """Every "i" is the reader / writer / volunteer of the frame."""
+    """Every "i" is the reader / writer / volunteer of the frame, or says their job."""
     for k, word in enumerate(words):
         if word != "i":
+            continue
+        if _says_their_job(words[k:]):
             continue
         j = k + 1
         while j < len(words) and words[j] in _BETWEEN:
@@ -118,7 +136,7 @@ def talks_about_services(text: str) -> bool:
     if not _SERVICE.search(norm):
         return False
     words = re.findall(r"[a-z0-9]+(?:-[a-z0-9]+)?", norm)
-    if not any(w in FRAME_WORDS for w in words):
+    if not any(w in FRAME_WORDS for w in words) and not _says_their_job(words):
         return False
     if _PERSONAL.search(norm):
         return False

@@ -6,7 +6,7 @@ goodbye words used for the person's own life."""
 import pytest
 
 from bot.nlu.risk_guard import guard_decision
-from bot.safety.benign_frames import explaining_frame
+from bot.safety.benign_frames import explaining_frame, rather_die_than_a_chore
 
 
 @pytest.mark.parametrize("text,frame", [
@@ -56,3 +56,24 @@ def test_a_frame_lowers_only_the_learned_possible_band():
     detector = guard_decision("i want to kill myself, this boss fight is impossible", None, [], "express_risk", 0.98,
                               score=0.9, score_level="possible", frame="game")
     assert detector["forced"]
+
+
+@pytest.mark.parametrize("text,chore", [
+    ("i'd rather die than fill in another expenses form", True),
+    ("honestly rather die than queue at the post office on a monday", True),
+    ("i'd rather die than go on like this", False),
+    ("i'd rather be dead than feel this pain every day", False),
+    ("i would rather die than be a burden to my kids", False),
+    ("i'd rather die than spend another year in this back brace", False),
+    ("i'd rather die, honestly", False),
+    ("i'd rather die than fill in that form, and i mean that, i want it to end", False),
+])
+def test_rather_die_than_a_chore_is_told_from_rather_die_than_living(text, chore):
+    assert rather_die_than_a_chore(text) is chore, text
+
+
+def test_rather_die_than_a_chore_is_no_risk_only_when_the_learned_score_agrees():
+    text = "i'd rather die than fill in another expenses form"
+    assert not guard_decision(text, None, [], "express_risk", 0.98, score=0.1, score_level="none")["forced"]
+    assert guard_decision(text, None, [], "express_risk", 0.98, score=0.7, score_level="none")["forced"]
+    assert guard_decision(text, None, [], "express_risk", 0.98)["forced"]  # no learned score: the detector stands

@@ -462,3 +462,17 @@ def test_a_way_out_through_death_stays_risk(text):
 def test_a_biography_is_media():
     assert assess("halfway through a memoir by a singer who took his own life, so well written").level == RiskLevel.NONE
     assert assess("my uncle took his own life last spring").level != RiskLevel.NONE
+
+
+@pytest.mark.parametrize("text,level", [
+    ("is it survivable if someone swallows the whole packet of their tablets", "possible"),
+    ("would you survive mixing all your meds at once", "possible"),
+    ("would i survive if i took all my tablets", "high"),
+    ("can you survive on painkillers for a month", "none"),
+    ("i hope a lorry just hits me on the way home", "possible"),
+    ("honestly wouldn't care if the train took me out", "possible"),
+    ("i wish the bus would take me home already", "none"),
+    ("hope the train gets me there on time", "none"),
+])
+def test_all_of_a_medicine_and_a_wished_for_vehicle(text, level):
+    assert assess(text).level.value == level, text

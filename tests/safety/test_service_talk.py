@@ -18,6 +18,7 @@ from bot.safety.service_talk import talks_about_services
     "there's a billboard for a crisis line on the motorway, i think it's a good idea",
     "read that suicide rates went up among farmers last year",
     "my sociology essay is about self harm in teenagers, any reliable sources?",
+    "i'm a designer, how do other chat apps show crisis lines?",
 ])
 def test_a_remark_about_crisis_services_is_talk(text):
     assert talks_about_services(text), text
@@ -39,6 +40,9 @@ def test_a_remark_about_crisis_services_is_talk(text):
     "read about suicide rates and honestly i think about it a lot",
     "the documentary on self harm made me want to do it again",
     "suicide has started to feel like an option",
+    "im a student, what is the samaritans number",
+    "does the app have a suicide line",
+    "i'm a nurse and honestly i need a helpline myself",
     "",
 ])
 def test_a_request_or_the_person_in_it_is_not_talk(text):
