@@ -76,6 +76,9 @@ def _every_risky_sentence_in(norm: str, *frames: "re.Pattern[str]") -> bool:
 _IDIOM = re.compile(
     r"\b(?:finish(?:es|ed|ing)? me off|be the death of me|literally die|literally dying|sell my soul|"
     r"lose my mind|losing my mind|lost my mind|kill for|sleep like the dead|slept like the dead|"
+    # a thing that "wants me dead": the detector still reads it when the one who wants it is a
+    # person, the voices or "my brain" (detector.thing_wishes), and its finding stands
+    r"wants? me dead|wanted me dead|"
     r"(?:not|never) wake up (?:until|till|til|before) (?:monday|tuesday|wednesday|thursday|friday|saturday|"
     r"sunday|morning|noon|midday|lunch\w*|tomorrow|the afternoon|the weekend|next week|\d+))"
 )

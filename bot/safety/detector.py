@@ -92,6 +92,7 @@ _LETHAL_GAP = 12
 _QUESTION_OPENERS = frozenset({"how", "what", "which", "where", "whether", "would", "could",
                                "can", "is", "are", "does", "do", "will", "might", "should",
                                "did", "was", "were", "if"})
+_WH_OPENERS = frozenset({"how", "what", "which", "where", "whether", "if"})
 _QUESTION_FILLERS = frozenset({"so", "but", "and", "ok", "okay", "hey", "hi", "um", "umm",
                                "hypothetically", "theoretically", "just", "like", "also",
                                "seriously", "honestly", "then", "well", "quick", "question",
@@ -451,6 +452,8 @@ class _Analysis:
                 k += 1
                 skipped += 1
             found = k < len(toks) and toks[k] in _QUESTION_OPENERS
+            if found and k > 0 and toks[k - 1] in ("i", "am", "was") and toks[k] not in _WH_OPENERS:
+                found = False  # "i would rather die than ...", "i can ...": a statement, not a question
         if not found:
             found = any(t in _WONDER and k + 1 < len(toks)
                         and toks[k + 1] in ("if", "whether", "how", "what")

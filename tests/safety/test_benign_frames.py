@@ -21,6 +21,7 @@ from bot.safety.benign_frames import explaining_frame, rather_die_than_a_chore
     ("i'd sell my soul for one night of proper sleep", "hyperbole"),
     ("if the printer jams once more i will literally die", "hyperbole"),
     ("planning to not wake up until noon on saturday", "hyperbole"),
+    ("the office printer wants me dead. third jam today", "hyperbole"),
 ])
 def test_a_game_or_a_goodbye_after_getting_better_is_framed(text, frame):
     assert explaining_frame(text) == frame, text
@@ -77,3 +78,9 @@ def test_rather_die_than_a_chore_is_no_risk_only_when_the_learned_score_agrees()
     assert not guard_decision(text, None, [], "express_risk", 0.98, score=0.1, score_level="none")["forced"]
     assert guard_decision(text, None, [], "express_risk", 0.98, score=0.7, score_level="none")["forced"]
     assert guard_decision(text, None, [], "express_risk", 0.98)["forced"]  # no learned score: the detector stands
+
+
+def test_a_person_who_wants_me_dead_is_still_read_by_the_detector():
+    # framed for the learned score, but the detector's own finding stands
+    assert guard_decision("the voices want me dead", None, [], "express_risk", 0.98, score=0.9,
+                          score_level="possible", frame=explaining_frame("the voices want me dead"))["forced"]

@@ -476,3 +476,9 @@ def test_a_biography_is_media():
 ])
 def test_all_of_a_medicine_and_a_wished_for_vehicle(text, level):
     assert assess(text).level.value == level, text
+
+
+def test_a_statement_with_i_would_is_not_a_question():
+    # "building" is a high place, but "i would rather ..." asks nothing
+    assert assess("i'd rather die than sit through another team-building day").level == RiskLevel.POSSIBLE
+    assert assess("would i die if i jumped off the building").level == RiskLevel.HIGH
