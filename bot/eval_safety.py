@@ -260,12 +260,30 @@ def oof_table(items: Sequence[EvalItem], config_path: Path = ROOT / "config.yml"
     if veto is not None:
         det = det & ~np.array([detector_vetoed(lv, sc, float(veto)) for lv, sc in zip(levels, final)])
         lines.append(row(f"detector (weak hits vetoed below {float(veto):.2f})", det))
-    lines.append(row("detector OR learned possible band, as RiskGuard  <- shipped", det | (final >= possible)))
-    missed = [items[i] for i in np.flatnonzero(y & ~det & (final < possible))]
-    false = [items[i] for i in np.flatnonzero(~y & (det | (final >= possible)))]
+    lines.append(row("detector OR learned possible band (veto only)", det | (final >= possible)))
+    # RiskGuard's own decision on these scores (guard_decision: the veto, talk about crisis
+    # services, the frames that explain death words away), so the shipped row is the shipped logic
+    shipped = np.array([_shipped_decision(t, float(sc), possible, high, veto) for t, sc in zip(texts, final)])
+    lines.append(row("RiskGuard's decision on these scores  <- shipped", shipped))
+    missed = [items[i] for i in np.flatnonzero(y & ~shipped)]
+    false = [items[i] for i in np.flatnonzero(~y & shipped)]
     lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in missed]
     lines += [f"  FALSE +  [{i.category}] {i.text!r}" for i in false]
     return "\n".join(lines)
+
+
+def _shipped_decision(text: str, score: float, possible: float, high: float, veto: Optional[float]) -> bool:
+    """Does RiskGuard raise risk for `text` at learned score `score` (no intent model: the table
+    is about the detector and the learned score)?"""
+    from bot.nlu.risk_guard import guard_decision
+    from bot.safety.benign_frames import explaining_frame
+    from bot.safety.service_talk import talks_about_services
+
+    band = "high" if score >= high else "possible" if score >= possible else "none"
+    decision = guard_decision(text, None, [], "express_risk", 1.01, score, band,
+                              float(veto) if veto is not None else None,
+                              service_talk=talks_about_services(text), frame=explaining_frame(text))
+    return bool(decision["forced"])
 
 
 def run_bot(model: Path, sets: Dict[str, List[EvalItem]]) -> Dict[str, BotReport]:
