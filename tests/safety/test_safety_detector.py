@@ -440,23 +440,17 @@ def test_the_person_harming_or_wishing_stays_risk(text):
 
 
 # ---------------------------------------------------------------- "out" is not always a way out
-@pytest.mark.parametrize("text", [
-    "my dad will kill me if he finds out i missed physio",
-    "i'd kill for a night out with my mates",
-    "the suspense is killing me, when do my scan results come out",
-    "thought i was dying on the stairs, turned out my knee just locked",
+@pytest.mark.parametrize("text,risk", [
+    ("my dad will kill me if he finds out i missed physio", False),
+    ("i'd kill for a night out with my mates", False),
+    ("the suspense is killing me, when do my scan results come out", False),
+    ("thought i was dying on the stairs, turned out my knee just locked", False),
+    ("death is the only way out", True),
+    ("dying is my only out now", True),
+    ("ran out of hope, dying feels like the answer", True),
 ])
-def test_out_as_a_particle_is_not_a_way_out(text):
-    assert assess(text).level == RiskLevel.NONE, text
-
-
-@pytest.mark.parametrize("text", [
-    "death is the only way out",
-    "dying is my only out now",
-    "ran out of hope, dying feels like the answer",
-])
-def test_a_way_out_through_death_stays_risk(text):
-    assert assess(text).level != RiskLevel.NONE, text
+def test_out_is_a_way_out_only_as_a_noun(text, risk):
+    assert (assess(text).level != RiskLevel.NONE) is risk, text
 
 
 def test_a_biography_is_media():
