@@ -115,7 +115,10 @@ def rather_die_than_a_chore(text: str) -> bool:
 def hyperbole(text: str) -> bool:
     """An idiom of being overwhelmed ("the wedding planning will finish me off", "i'd sell my soul for a
     back that works", "not wake up until monday"), not wanted and not about the person's life."""
-    norm = normalize_text(text or "")
+    return _hyperbole(normalize_text(text or ""))
+
+
+def _hyperbole(norm: str) -> bool:
     if not _IDIOM.search(norm) or _IDIOM_WANTED.search(norm):
         return False
     return _every_risky_sentence_in(norm, _IDIOM)
@@ -123,7 +126,10 @@ def hyperbole(text: str) -> bool:
 
 def game_talk(text: str) -> bool:
     """Death words as a game's mechanics ("die on purpose so you respawn at the checkpoint")."""
-    norm = normalize_text(text or "")
+    return _game_talk(normalize_text(text or ""))
+
+
+def _game_talk(norm: str) -> bool:
     if not _GAME.search(norm) or _LIFE.search(norm) or _NO_RESPAWN.search(norm):
         return False
     return _every_risky_sentence_in(norm, _GAME)
@@ -131,7 +137,10 @@ def game_talk(text: str) -> bool:
 
 def recovery_signoff(text: str) -> bool:
     """A goodbye because things got better ("thanks for everything, goodbye, my back is finally better")."""
-    norm = normalize_text(text or "")
+    return _recovery_signoff(normalize_text(text or ""))
+
+
+def _recovery_signoff(norm: str) -> bool:
     if not _GOODBYE.search(norm) or not _BETTER.search(norm) or _DECIDED.search(norm):
         return False
     return _every_risky_sentence_in(norm, _GOODBYE, _BETTER)
@@ -139,10 +148,11 @@ def recovery_signoff(text: str) -> bool:
 
 def explaining_frame(text: str) -> str:
     """The frame that explains the message's death words away, or "" (RiskGuard records it)."""
-    if game_talk(text):
+    norm = normalize_text(text or "")  # once for the three frames
+    if _game_talk(norm):
         return "game"
-    if recovery_signoff(text):
+    if _recovery_signoff(norm):
         return "recovered"
-    if hyperbole(text):
+    if _hyperbole(norm):
         return "hyperbole"
     return ""

@@ -28,6 +28,7 @@ import re
 from typing import FrozenSet, List
 
 from .detector import normalize_text
+from .patterns import MEDIA_WORDS
 
 _SERVICE = re.compile(
     r"\b(?:crisis|suicide|suicide prevention|mental health|support|text|emergency)\s+"
@@ -46,32 +47,24 @@ ROLES: FrozenSet[str] = frozenset({
 })
 
 
-# what makes a service the subject of talk rather than something wanted now
-FRAME_WORDS: FrozenSet[str] = frozenset({
-    # news and media
-    "news", "article", "articles", "documentary", "documentaries", "film", "movie", "show",
-    "series", "tv", "radio", "podcast", "podcasts", "episode", "headline", "headlines", "report",
-    "reports", "newspaper", "paper", "journalist", "interview", "book", "biography", "youtube",
-    "video", "phone-in", "segment", "programme", "program",
-    # study and statistics
-    "essay", "dissertation", "thesis", "assignment", "homework", "project", "research", "study",
-    "studies", "lecture", "class", "course", "module", "statistic", "statistics", "stats",
-    "history", "rate", "rates", "figures", "data", "survey", "science",
-    "scientific", "memoir", "autobiography",
+# what makes a service the subject of talk rather than something wanted now: the detector's
+# news / media / study words, and the frames of campaigns, posters and helping out
+FRAME_WORDS: FrozenSet[str] = MEDIA_WORDS | frozenset({
+    # more media and study
+    "radio", "paper", "interview", "phone-in", "segment", "programme", "program", "dissertation",
+    "module", "figures", "data", "survey", "science", "scientific",
     # campaigns, charity, money
-    "campaign", "awareness", "charity", "fundraiser", "fundraising", "raising", "raise", "raised",
-    "donate", "donated", "donating", "donation", "donations", "funding", "funded", "sponsor",
-    "sponsored", "walk", "marathon", "bake", "launch", "launched", "launching", "opening", "raises",
-    "money", "budget", "announced", "government", "council",
+    "fundraiser", "fundraising", "raising", "raise", "raised", "raises", "donate", "donated",
+    "donating", "donation", "donations", "funding", "funded", "sponsor", "sponsored", "walk",
+    "marathon", "bake", "launch", "launched", "launching", "opening", "money", "budget", "announced",
+    "government", "council",
     # posters, adverts, workplaces
     "poster", "posters", "advert", "adverts", "ad", "ads", "advertisement", "billboard", "leaflet",
     "leaflets", "flyer", "flyers", "sign", "signs", "cards", "noticeboard", "kitchen", "staff", "office",
-    "blog", "signposting", "signposts", "signpost", "signature", "guide",
-    "wellbeing", "champion",
+    "blog", "signposting", "signposts", "signpost", "signature", "guide", "wellbeing", "champion",
     # working or volunteering for one
     "volunteer", "volunteers", "volunteering", "volunteered", "shift", "shifts", "training",
     "trained", "callers", "operators", "counsellors", "counselors", "job",
-    # the job of the person asking, and other apps and bots
 })
 
 # first-person verbs of the frame: the person is the one reading, watching, writing, helping
