@@ -140,8 +140,8 @@ def guard_decision(text: Optional[str], intent: Optional[Dict[str, Any]], rankin
     detector finding that is only the service's name ("help_seeking") or a bare mention is
     then no finding. Any other finding, the learned score and the intent model still count.
     `frame`: a frame that explains the death words away (`bot.safety.benign_frames`: a game's
-    mechanics, a goodbye because the back got better); the learned score then raises risk only
-    from its "high" band. The detector's findings and the intent model are not touched.
+    mechanics, a goodbye because the back got better, an overwhelmed idiom); the learned score
+    then raises risk only from its "high" band. The detector's findings and the intent model are not touched.
     """
     assessment = assess(text or "")
     reasons = list(assessment.reasons)
