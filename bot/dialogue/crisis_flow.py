@@ -118,7 +118,8 @@ def _rx(pattern: str) -> "re.Pattern[str]":
 
 _NEG = r"(?<!n't )(?<!not )(?<!never )(?<!didn't )"
 _MEANS = (r"(?:pills?|tablets?|meds|medications?|medicine|painkillers|paracetamol|tylenol|ibuprofen|"
-          r"sleeping pills|blades?|razors?|knife|knives|rope|noose|gun|firearm|belt|cord|bottle|packets?|"
+          r"sleeping pills|muscle relaxants?|relaxants|antidepressants|sleeping tablets|blades?|razors?|knife|knives|"
+          r"rope|noose|gun|firearm|belt|cord|bottle|packets?|"
           r"boxes? of|lighter|poison|bleach|car exhaust|the stuff)")
 # An act (self): a past act on oneself or with means, or its aftermath.
 _ACT = _rx(
@@ -185,7 +186,12 @@ _TALK = _rx(
     r"\b(?:just )?(?:talk|chat|stay) (?:to|with) me\b|\bkeep me company\b|\bdon't (?:leave|go)\b|"
     r"\bcan (?:you|u) (?:just )?(?:talk|listen|stay)\b|\bi just (?:want|need) (?:to talk|someone|to be heard)\b|"
     r"\bare (?:you|u) (?:still )?(?:there|here)\b|\b(?:you|u) there\b|\bcan we (?:just )?talk\b(?! about (?!it\b|this\b|what))|"
-    r"\bare you (?:a )?(?:real|human|person|bot)\b|\bis (?:this|anyone) (?:real|there)\b")
+    r"\bare you (?:a )?(?:real|human|person|bot)\b|\bis (?:this|anyone) (?:real|there)\b|"
+    # what the bot is ("ur a website", "you're just a program", "why do you even care"): the honest reply
+    r"\b(?:you're|you are|your|ur|u r|u are|youre)\s+(?:just |only |literally |nothing but )?(?:an? )?"
+    r"(?:bot|website|site|web page|program|programme|machine|robot|computer|app|ai|algorithm|chatbot|script)\b|"
+    r"\b(?:are|r) (?:you|u) (?:even )?(?:an? )?(?:ai|robot|machine|chatbot|program|computer)\b|"
+    r"\bwhy (?:do|would|should|does) (?:you|u|it|a \w+) (?:even )?care\b|\b(?:do|does|can) (?:you|u|it|a bot|a machine) (?:even|actually|really) care\b")
 _GROUNDING = _rx(r"\bground(?:ing)?\b|\bcalm (?:me )?down\b|\bbreath(?:e|ing)\b|\bhelp me (?:calm|relax)\b|\bpanic")
 _NEXT = _rx(r"^(?:next|ok(?:ay)?|done|ready|yes|yeah|yep|go on|and now|what now|got it|ok done)\W*$")
 _CONFIRM = _rx(
@@ -216,6 +222,13 @@ _DISTRESS = _rx(
 _GO_ON = _rx(r"\b(?:can we|let's|lets|i want to|i'd like to|happy to|ready to|want to|we can|shall we)\b[^.?!]{0,15}"
              r"\b(?:move on|carry on|go on|continue|keep going|get back to|go back to|talk about something else|"
              r"change the subject)\b|^\W*(?:move on|moving on|carry on|next|continue|let's go on)\W*$")
+# Saying yes to the thoughts inside a longer message (read only together with risk in the same message)
+_AFFIRMS = _rx(r"\b(?:yes|yeah|yep|yup|yh|i do|i have been|i lied|i was lying|i mean it|i meant it|actually i am|"
+               r"i'm serious|not joking)\b")
+# Taking back a "no" ("i lied", "actually i am", "i'm not ok")
+_CORRECTION = _rx(r"\b(?:i lied|i was lying|i mean it|i meant it|no i mean it|i'm serious|i am serious|not joking|"
+                  r"i wasn't joking|actually (?:i am|i do|yes|yeah)|i'm not (?:ok|okay|fine|alright|safe)|"
+                  r"not really (?:ok|okay|fine|safe)|that's not true|that wasn't true)\b")
 _HEAVIER = _rx(r"\bheavier\b|\bworse than that\b|\bmore than (?:that|pain)\b|\bdark\b|\bnot just (?:the )?pain\b")
 _MOSTLY_PAIN = _rx(r"\bmostly\b|\bjust (?:the )?(?:pain|stress|tired)\b|\bonly (?:the )?(?:pain|stress)\b|"
                    r"\bpain and stress\b")
@@ -274,9 +287,11 @@ _OVERDOSE_AMOUNT = _rx(
     r"\b(?:took|taken|swallowed|downed|had|necked|ate|popped|drank|drink|drunk)\b\s+(?:like |about |around |maybe |over |nearly |almost |"
     r"at least |roughly |probably )?(?:(?:[1-9]\d|\d{3,})(?:\s*-\s*\d+)?|twenty|thirty|forty|fifty|a dozen|dozens|"
     r"(?:a|the) (?:whole|entire|full) (?:packet|pack|box|bottle|strip|blister|tub)s?|a handful|handfuls|"
-    r"a load|loads|the rest of (?:the|my) (?:packet|box|bottle|pills|tablets|meds)|all (?:of )?(?:my|the|them))\b"
+    r"a load|loads|a bunch|a ton|tons|heaps|the rest of (?:the|my) (?:packet|box|bottle|pills|tablets|meds)|"
+    r"all (?:of )?(?:my|the|them))\b"
     r"[^.?!]{0,30}?\b(?:" + _MEANS[3:-1] + r"|tramadol|codeine|co-codamol|cocodamol|naproxen|aspirin|"
-    r"antidepressants|sleeping tablets|diazepam|gabapentin|pregabalin|oxy\w*|opioids|insulin)\b")
+    r"diazepam|valium|xanax|benzos?|zopiclone|sertraline|amitriptyline|citalopram|fluoxetine|prozac|lithium|"
+    r"gabapentin|pregabalin|oxy\w*|opioids|insulin)\b")
 # A wish, an urge or a question about an act is not the act ("i wanna hurt myself so bad rn").
 _WISH_NOT_ACT = _rx(
     r"\b(?:thinking (?:about|of)|wants? to|wanna|going to|gonna|might|if i|should i|would it|could i|"
@@ -441,17 +456,26 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     if _GROUNDING.search(norm) and not own_risk:
         return Plan("grounding", (GROUNDING[0],))
 
+    if not message.is_button and state in (ACTIVE, SAFE) and (
+            (detected and message.pattern_risk and _AFFIRMS.search(norm)
+             and (state == SAFE or last_bot_action in DIRECT_QUESTIONS + SAFETY_QUESTIONS))
+            or (state == SAFE and last_bot_action == "utter_crisis_safe" and not _is_topic(message)
+                and (_CORRECTION.search(norm) or (_DOUBT.search(norm) and _AFFIRMS.search(norm))))):
+        # "ok fine. yes i think about killing myself" (to "are you safe right now?" that "yes" is
+        # not "i'm safe"); "not really no... idk. yes. sometimes yes" right after a "no": the direct
+        # question answered again, now with a yes. No need to ask it a third time.
+        return Plan("confirmed", ("utter_crisis_confirmed",), level="high", reason="confirmed")
     if last_bot_action in DIRECT_QUESTIONS and not message.is_button:
         answer = _direct_answer(message, norm)
         if answer == "confirm":
             return Plan("confirmed", ("utter_crisis_confirmed",), level="high", reason="confirmed")
         if answer == "doubt":
             return Plan("unsure", ("utter_crisis_unsure",))
-        if answer == "safe":
+        if answer == "safe" and not own_risk:
             return _safe_or_topic(message, topic_answers)
     if last_bot_action in SAFETY_QUESTIONS and not message.is_button:
         answer = _safety_answer(message, norm)
-        if answer == "safe":
+        if answer == "safe" and not own_risk:  # risk that survived the safe-answer check above wins
             if pending_topic and topic_answers and pending_topic in topic_answers:
                 actions, loop = topic_answers[pending_topic]
                 return Plan("go_on", ("utter_crisis_go_on",) + tuple(actions), end_crisis=True,

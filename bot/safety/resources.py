@@ -238,8 +238,18 @@ _REGION_PATTERNS: Tuple[Tuple[str, str], ...] = (
              r"switzerland|austria|sweden|norway|denmark|finland|poland|india|pakistan|"
              r"south africa|nigeria|kenya|singapore|hong kong|japan|china|philippines|"
              r"mexico|brazil|argentina|overseas|abroad|another country|somewhere else|"
-             r"outside (?:the )?(?:us|usa|uk|states|america)"),
+             r"outside (?:the )?(?:us|usa|uk|states|america)|"
+             # nationalities we have no lines for ("i am german student"); a language is removed first
+             r"german|french|spanish|italian|dutch|swiss|swedish|norwegian|danish|finnish|polish|indian|"
+             r"pakistani|nigerian|kenyan|south african|japanese|chinese|filipino|filipina|mexican|"
+             r"brazilian|argentinian|argentine"),
 )
+# A language, not a place: "sorry, i write in english", "my english is bad", "i speak polish"
+_LANGUAGE = re.compile(
+    r"\b(?:in|speak|speaks|speaking|write|writes|writing|written|type|typing|text|read|my|bad|broken|good|"
+    r"poor|better|learning|learn)\s+(?:english|french|german|spanish|italian|dutch|swedish|norwegian|danish|"
+    r"finnish|polish|japanese|chinese)\b|\b(?:english|french|german|spanish|italian|dutch|polish|japanese|"
+    r"chinese) (?:is|isn't|is not|not) (?:my|so|very|good|bad|great|perfect|the best)\b")
 # "not in the US", "not from america": a place the person is *not* in
 _NEGATED_PLACE = re.compile(r"\b(?:not|n't) (?:in|from|living in) (?:the )?[a-z.]+")
 _NOT_US = re.compile(r"(south|latin|central|north)\s+america")
@@ -259,6 +269,7 @@ def region_from_text(text: Optional[str]) -> Optional[str]:
     lowered = text.lower().replace("\u2019", "'")
     lowered = _NOT_US.sub(" ", lowered)
     lowered = _NEGATED_PLACE.sub(" ", lowered)
+    lowered = _LANGUAGE.sub(" ", lowered)
     found: List[Tuple[int, int, str]] = []
     taken: List[Tuple[int, int]] = []
     for code, rx in _COMPILED:

@@ -303,3 +303,35 @@ def test_talk_about_crisis_services_inside_a_crisis_gets_the_lines():
 def test_risk_in_the_same_message_wins_over_service_talk():
     plan = decide(Message("saw a helpline poster, i want to die", "express_risk", "high", service_talk=True), None, None)
     assert plan.kind == "first"
+
+
+# ---- set 04 (spent, pre-build run 2026-12-07): general shapes behind its failures, other wordings
+@pytest.mark.parametrize("text,last", [
+    ("yeah ok, i do think about ending it", "utter_crisis_unsure"),      # to "are you safe right now?"
+    ("yes. i want to kill myself", "utter_crisis_confirmed"),
+    ("yep i've been thinking about suicide, happy now", ASK_DIRECT)])
+def test_a_yes_said_with_the_risk_itself_is_a_confirmation_never_i_am_safe(text, last):
+    assert kind(text, last=last, intent="express_risk", risk="high") == "confirmed"
+
+
+@pytest.mark.parametrize("text", ["no... well. idk. yeah, sometimes", "i lied, i'm not ok", "actually yes"])
+def test_taking_back_a_no_is_a_confirmation_not_a_new_question(text):
+    assert kind(text, state=SAFE, last="utter_crisis_safe") == "confirmed"
+
+
+@pytest.mark.parametrize("text,intent", [("yeah ok", "affirm"), ("yes let's do the coping steps", "ask_coping_steps"),
+                                         ("ok thanks", "thank")])
+def test_after_a_clear_no_an_ordinary_yes_is_not_a_confirmation(text, intent):
+    assert kind(text, state=SAFE, last="utter_crisis_safe", intent=intent) != "confirmed"
+
+
+@pytest.mark.parametrize("text", ["why do you even care, you're a website", "ur just a program lol",
+                                  "are u an ai", "does a bot even care"])
+def test_asking_what_the_bot_is_gets_the_honest_reply(text):
+    assert kind(text, last="utter_crisis_again") == "talk"
+
+
+@pytest.mark.parametrize("text", ["took a bunch of my muscle relaxants half an hour ago",
+                                  "i just had a bunch of sleeping tablets", "swallowed heaps of my valium"])
+def test_a_bunch_of_a_medicine_taken_is_an_act_even_in_a_first_message(text):
+    assert kind(text, state=None, last=None, intent="ask_pain_medication") == "acted"
