@@ -300,6 +300,26 @@ _WISH_NOT_ACT = _rx(
     r"\b(?:take|cut|od|hurt|harm|burn|overdose|swallow)")
 
 
+# The same in Hindi/Urdu word order, the verb last ("15-16 painkillers ek saath kha liye").
+_OVERDOSE_AMOUNT_VERB_LAST = _rx(
+    r"\b(?:[1-9]\d|\d{3,})(?:\s*-\s*\d+)?\s+(?:" + _MEANS[3:-1] + r")\b[^.?!]{0,30}?"
+    r"\b(?:kha (?:li|liya|liye|lie|lii|gaya|gayi|gai)|le (?:li|liya|liye|lie)|nigal (?:li|liya|liye|gaya|gayi))\b")
+# Standing at a height right now ("stood at the top of the multi-storey car park right now"): a
+# first crisis reply (the lines, the emergency number, one gentle question) with no risk word.
+_HEIGHT_NOW = _rx(
+    r"\b(?:stood|standing|sat|sitting|i'm|i am|here|up)\b[^.?!]{0,12}?\b(?:at the top of|on top of|on the (?:edge|ledge|"
+    r"railing|wrong side) of|at the edge of|on the (?:roof|ledge|railing|parapet))\b[^.?!]{0,30}?"
+    r"\b(?:multi-?storey|multistory|multi-story|car park|carpark|parking (?:garage|structure|deck)|building|bridge|"
+    r"cliffs?|tower|block of flats|flats|roof(?:top)?|overpass|flyover|ledge|quarry|dam|balcony)\b[^.?!]{0,40}?"
+    r"\b(?:right now|now|rn|at the moment|atm|tonight)\b"
+    r"|\b(?:right now|rn)\b[^.?!]{0,20}\b(?:stood|standing|sitting) (?:at the top of|on top of|on the edge of)\b")
+
+
+def height_now(norm: str) -> bool:
+    """At a height, right now, said as where the person is (not a view or a job: those rarely say 'right now')."""
+    return bool(_HEIGHT_NOW.search(norm)) and not third_party(norm)
+
+
 def acted(norm: str, in_crisis: bool) -> bool:
     if _ACT.search(norm) and not _WISH_NOT_ACT.search(norm):
         return True
@@ -308,6 +328,8 @@ def acted(norm: str, in_crisis: bool) -> bool:
 
 def overdose_amount(norm: str) -> bool:
     """Took an amount no label allows (a number of ten or more, a whole packet, a handful)."""
+    if _OVERDOSE_AMOUNT_VERB_LAST.search(norm):
+        return True
     m = _OVERDOSE_AMOUNT.search(norm)
     if not m:
         return False
@@ -457,7 +479,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
         return Plan("grounding", (GROUNDING[0],))
 
     if not message.is_button and state in (ACTIVE, SAFE) and (
-            (detected and message.pattern_risk and _AFFIRMS.search(norm)
+            (own_risk and detected and message.pattern_risk and _AFFIRMS.search(norm) and not _SAFE.search(norm)
              and (state == SAFE or last_bot_action in DIRECT_QUESTIONS + SAFETY_QUESTIONS))
             or (state == SAFE and last_bot_action == "utter_crisis_safe" and not _is_topic(message)
                 and (_CORRECTION.search(norm) or (_DOUBT.search(norm) and _AFFIRMS.search(norm))))):
@@ -608,6 +630,8 @@ def _outside_crisis(message: Message, norm: str, state: Optional[str], last_bot_
         # away, no crisis conversation started, an open form left open. After distress or for
         # someone helping another person it is read as the rest of that conversation.
         return Plan("service_talk", (SERVICE_TALK_REPLY,), keeps_loop=True)
+    if height_now(norm) and not message.is_button:
+        return Plan("first", (FIRST, ASK_POSSIBLE), level="possible", reason="height_now")
     if message.own_risk or message.intent == "request_crisis_resources":
         if immediate(norm):
             return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")

@@ -314,6 +314,13 @@ def test_a_yes_said_with_the_risk_itself_is_a_confirmation_never_i_am_safe(text,
     assert kind(text, last=last, intent="express_risk", risk="high") == "confirmed"
 
 
+@pytest.mark.parametrize("text,last", [("yeah im safe, not gonna hurt myself", "utter_crisis_confirmed"),
+                                       ("yes i'm ok now, i won't kill myself", "utter_crisis_unsure")])
+def test_a_yes_to_are_you_safe_with_negated_risk_words_is_safe(text, last):
+    plan = decide(Message(text, "affirm", "high", risk_reasons=("self_harm", "negation")), ACTIVE, last)
+    assert plan.kind == "safe"
+
+
 @pytest.mark.parametrize("text", ["no... well. idk. yeah, sometimes", "i lied, i'm not ok", "actually yes"])
 def test_taking_back_a_no_is_a_confirmation_not_a_new_question(text):
     assert kind(text, state=SAFE, last="utter_crisis_safe") == "confirmed"
@@ -335,3 +342,29 @@ def test_asking_what_the_bot_is_gets_the_honest_reply(text):
                                   "i just had a bunch of sleeping tablets", "swallowed heaps of my valium"])
 def test_a_bunch_of_a_medicine_taken_is_an_act_even_in_a_first_message(text):
     assert kind(text, state=None, last=None, intent="ask_pain_medication") == "acted"
+
+
+@pytest.mark.parametrize("text", ["maine 20 tablets ek saath kha liye", "abhi 12-15 painkillers kha gaya",
+                                  "bhai 30 sleeping pills le liye"])
+def test_an_amount_taken_in_hindi_word_order_is_an_act(text):
+    assert kind(text, state=None, last=None, intent="out_of_scope") == "acted"
+
+
+@pytest.mark.parametrize("text", ["maine 2 tablets kha liye sir dard ke liye", "20 painkillers ka box hai ghar pe"])
+def test_an_ordinary_amount_or_a_box_at_home_is_not_an_act(text):
+    assert kind(text, state=None, last=None, intent="out_of_scope") != "acted"
+
+
+@pytest.mark.parametrize("text", ["standing on the edge of the bridge right now", "i'm at the top of the car park now",
+                                  "sat on top of the block of flats rn, can't feel my back anymore"])
+def test_being_at_a_height_right_now_gets_the_first_crisis_reply_with_no_risk_word(text):
+    plan = decide(Message(text, "out_of_scope", None), None, None)
+    assert plan is not None and plan.kind == "first" and plan.level == "possible"
+
+
+@pytest.mark.parametrize("text", ["my flat is at the top of the building, the stairs kill my back",
+                                  "i work on roofs and my back aches", "we walked to the top of the cliffs last summer",
+                                  "my son is standing on the roof right now"])
+def test_a_height_that_is_not_where_the_person_is_now_is_not_a_crisis(text):
+    plan = decide(Message(text, "out_of_scope", None), None, None)
+    assert plan is None or plan.kind != "first"
