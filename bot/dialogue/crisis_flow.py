@@ -118,7 +118,7 @@ def _rx(pattern: str) -> "re.Pattern[str]":
 
 _NEG = r"(?<!n't )(?<!not )(?<!never )(?<!didn't )"
 _MEANS = (r"(?:pills?|tablets?|meds|medications?|medicine|painkillers|paracetamol|tylenol|ibuprofen|"
-          r"sleeping pills|muscle relaxants?|relaxants|antidepressants|sleeping tablets|blades?|razors?|knife|knives|"
+          r"sleeping pills|muscle relax(?:ants?|ers?)|relax(?:ants|ers)|antidepressants|sleeping tablets|blades?|razors?|knife|knives|"
           r"rope|noose|gun|firearm|belt|cord|bottle|packets?|"
           r"boxes? of|lighter|poison|bleach|car exhaust|the stuff)")
 # An act (self): a past act on oneself or with means, or its aftermath.
@@ -175,7 +175,14 @@ _WONT_CALL = _rx(
     r"too scared to|afraid to|hate to|can't bring myself to)\b[^.?!]{0,15}?\b(?:call|ring|phone|talk to|speak to|"
     r"talk on the phone|go to (?:the )?(?:hospital|a&e|er))\b|\bno (?:phone|credit|signal)\b|"
     r"\b(?:phone|calling) (?:anxiety|scares me)\b|\bnot calling\b|\brather (?:text|not call|not talk|message)\b|"
-    r"\btext instead\b|\bcan i (?:just )?text\b|\b(?:text|texting|chat) (?:one|line|number|option|service)\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
+    r"\btext instead\b|\bcan i (?:just )?text\b|"
+    # calling is not possible where they are ("joint family, everyone will hear me")
+    r"\b(?:calling|a call|phoning|ringing|talking on the phone)\b[^.?!]{0,10}\b(?:is not|isn't|not|is no) "
+    r"(?:possible|an option|safe|allowed)\b|\b(?:everyone|they|someone|people|my \w+) (?:will|would|might|could|can) "
+    r"(?:hear|overhear|listen)\b|"
+    # asking how to text ("ok what do i text and to where", "whats the text thing")
+    r"\bwhat (?:do|should|can) i (?:text|send)\b|\b(?:where|who) (?:do|can|should) i text\b|"
+    r"\bthe (?:text|texting|sms) (?:thing|one|line|number|option|service)\b|\bhow (?:do|can) i text\b|\b(?:text|texting|chat) (?:one|line|number|option|service)\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
     r"to (?:the )?(?:hospital|a&e|er)\b|\bthey'll (?:just )?(?:section|lock) me\b")
 _TALK = _rx(
     r"\b(?:will|can|could|would) (?:you|u) (?:please )?(?:call|ring|phone|contact|text|message|send) "
@@ -313,11 +320,26 @@ _HEIGHT_NOW = _rx(
     r"cliffs?|tower|block of flats|flats|roof(?:top)?|overpass|flyover|ledge|quarry|dam|balcony)\b[^.?!]{0,40}?"
     r"\b(?:right now|now|rn|at the moment|atm|tonight)\b"
     r"|\b(?:right now|rn)\b[^.?!]{0,20}\b(?:stood|standing|sitting) (?:at the top of|on top of|on the edge of)\b")
+# Wanting to jump, with a height in the same message ("standing on my balcony now and i want to jump")
+_JUMP = _rx(
+    r"\b(?:want to|wanna|going to|gonna|about to|ready to|could|might|will|i'll|thinking (?:of|about)|urge to)\s+"
+    r"(?:just )?(?:jump(?:ing)?|throw(?:ing)? myself|step(?:ping)? off|let(?:ting)? (?:myself )?go|fall(?:ing)?)\b")
+_HEIGHT = _rx(r"\b(?:balcony|bridge|roof(?:top)?|ledge|cliffs?|building|car park|carpark|multi-?storey|tower|window|"
+              r"platform|tracks|overpass|flyover|block of flats|top floor|\d+(?:th|rd|nd|st) floor)\b")
 
 
 def height_now(norm: str) -> bool:
     """At a height, right now, said as where the person is (not a view or a job: those rarely say 'right now')."""
     return bool(_HEIGHT_NOW.search(norm)) and not third_party(norm)
+
+
+def wants_to_jump(norm: str) -> bool:
+    """Wanting to jump, said with a height: immediate danger."""
+    return bool(_JUMP.search(norm) and _HEIGHT.search(norm)) and not third_party(norm) \
+        and not _WISH_NEGATED.search(norm)
+
+
+_WISH_NEGATED = _rx(r"\b(?:don't|do not|never|wouldn't|won't|not going to|not gonna) (?:want to |wanna )?(?:jump|throw myself)")
 
 
 def acted(norm: str, in_crisis: bool) -> bool:
@@ -350,7 +372,7 @@ def overdose_amount(norm: str) -> bool:
 
 
 def immediate(norm: str) -> bool:
-    return bool(_MEANS_AT_HAND.search(norm) or _PLAN.search(norm) or _NOT_SAFE.search(norm))
+    return bool(_MEANS_AT_HAND.search(norm) or _PLAN.search(norm) or _NOT_SAFE.search(norm) or wants_to_jump(norm))
 
 
 @dataclass(frozen=True)
@@ -530,6 +552,10 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     if _is_topic(message):
         if state == SAFE:
             return Plan("go_on", (), end_crisis=True, handover=True, topic=message.intent)
+        if state == IMMEDIATE:
+            # in immediate danger the emergency ask stays in every reply, also before a topic
+            return Plan("check_topic", ("utter_crisis_immediate_again", "utter_crisis_check_topic"),
+                        topic=message.intent)
         return Plan("check_topic", ("utter_crisis_check_topic",), topic=message.intent)
     if state == SAFE:
         if _GO_ON.search(norm) and not message.is_button:
@@ -630,6 +656,8 @@ def _outside_crisis(message: Message, norm: str, state: Optional[str], last_bot_
         # away, no crisis conversation started, an open form left open. After distress or for
         # someone helping another person it is read as the rest of that conversation.
         return Plan("service_talk", (SERVICE_TALK_REPLY,), keeps_loop=True)
+    if wants_to_jump(norm) and not message.is_button:
+        return Plan("immediate", ("utter_crisis_immediate",), level="high", reason="immediate")
     if height_now(norm) and not message.is_button:
         return Plan("first", (FIRST, ASK_POSSIBLE), level="possible", reason="height_now")
     if message.own_risk or message.intent == "request_crisis_resources":

@@ -254,6 +254,8 @@ _LANGUAGE = re.compile(
 _NEGATED_PLACE = re.compile(r"\b(?:not|n't) (?:in|from|living in) (?:the )?[a-z.]+")
 _NOT_US = re.compile(r"(south|latin|central|north)\s+america")
 _LOCATED = re.compile(r"\b(?:in|from|live in|living in|based in|for)(?: the)?\s+$")
+# "from poland, living in leeds": where they live beats where they are from
+_FROM = re.compile(r"\bfrom(?: the)?\s+$")
 _COMPILED = tuple((code, re.compile(_NOT_BEFORE + f"(?:{rx})" + _NOT_AFTER))
                   for code, rx in _REGION_PATTERNS)
 
@@ -278,8 +280,9 @@ def region_from_text(text: Optional[str]) -> Optional[str]:
                 continue
             taken.append((m.start(), m.end()))
             # "in australia" / "from canada" beats a bare mention ("those numbers are american")
-            located = _LOCATED.search(lowered[:m.start()]) is not None
-            found.append((not located, m.start(), -len(m.group(0)), code))
+            before = lowered[:m.start()]
+            rank = 2 if _LOCATED.search(before) is None else (1 if _FROM.search(before) else 0)
+            found.append((rank, m.start(), -len(m.group(0)), code))
     if not found:
         return None
     code = min(found)[3]

@@ -368,3 +368,28 @@ def test_being_at_a_height_right_now_gets_the_first_crisis_reply_with_no_risk_wo
 def test_a_height_that_is_not_where_the_person_is_now_is_not_a_crisis(text):
     plan = decide(Message(text, "out_of_scope", None), None, None)
     assert plan is None or plan.kind != "first"
+
+
+@pytest.mark.parametrize("text", ["ok what do i text and where", "so whats the texting one", "how do i text them",
+                                  "calling is not possible here", "my parents will hear me if i call"])
+def test_asking_how_to_text_or_that_calling_is_not_possible_gets_the_text_options(text):
+    assert kind(text, last="utter_crisis_again") == "wont_call"
+
+
+def test_in_immediate_danger_a_topic_check_keeps_the_emergency_ask():
+    plan = decide(Message("how do i do the stretches", "ask_stretches", None), IMMEDIATE, "utter_crisis_immediate")
+    assert plan.kind == "check_topic" and plan.actions[0] == "utter_crisis_immediate_again"
+
+
+@pytest.mark.parametrize("text", ["i'm on the balcony and i want to jump", "gonna jump off the bridge tonight",
+                                  "top floor, thinking about throwing myself out the window"])
+def test_wanting_to_jump_with_a_height_is_immediate_danger(text):
+    plan = decide(Message(text, "nlu_fallback", None), None, None)
+    assert plan is not None and plan.kind == "immediate"
+
+
+@pytest.mark.parametrize("text", ["i can't jump anymore with this back", "i used to jump off the roof of the shed as a kid",
+                                  "my friend wants to jump off the bridge"])
+def test_jumping_without_a_wish_to_now_is_not_immediate(text):
+    plan = decide(Message(text, "nlu_fallback", None), None, None)
+    assert plan is None or plan.kind != "immediate"
