@@ -118,7 +118,7 @@ def _rx(pattern: str) -> "re.Pattern[str]":
 
 _NEG = r"(?<!n't )(?<!not )(?<!never )(?<!didn't )"
 _MEANS = (r"(?:pills?|tablets?|meds|medications?|medicine|painkillers|paracetamol|tylenol|ibuprofen|"
-          r"sleeping pills|muscle relax(?:ants?|ers?)|relax(?:ants|ers)|antidepressants|sleeping tablets|blades?|razors?|knife|knives|"
+          r"sleeping pills|(?:muscle )?relax(?:ants?|ers?)|antidepressants|sleeping tablets|blades?|razors?|knife|knives|"
           r"rope|noose|gun|firearm|belt|cord|bottle|packets?|"
           r"boxes? of|lighter|poison|bleach|car exhaust|the stuff)")
 # An act (self): a past act on oneself or with means, or its aftermath.
@@ -182,7 +182,7 @@ _WONT_CALL = _rx(
     r"(?:hear|overhear|listen)\b|"
     # asking how to text ("ok what do i text and to where", "whats the text thing")
     r"\bwhat (?:do|should|can) i (?:text|send)\b|\b(?:where|who) (?:do|can|should) i text\b|"
-    r"\bthe (?:text|texting|sms) (?:thing|one|line|number|option|service)\b|\bhow (?:do|can) i text\b|\b(?:text|texting|chat) (?:one|line|number|option|service)\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
+    r"\bhow (?:do|can) i text\b|\b(?:text|texting|sms|chat) (?:thing|one|line|number|option|service)\b|\bno ambulance\b|\bdon't want an ambulance\b|\bnot (?:going|gonna) "
     r"to (?:the )?(?:hospital|a&e|er)\b|\bthey'll (?:just )?(?:section|lock) me\b")
 _TALK = _rx(
     r"\b(?:will|can|could|would) (?:you|u) (?:please )?(?:call|ring|phone|contact|text|message|send) "
@@ -201,11 +201,17 @@ _TALK = _rx(
     r"\bwhy (?:do|would|should|does) (?:you|u|it|a \w+) (?:even )?care\b|\b(?:do|does|can) (?:you|u|it|a bot|a machine) (?:even|actually|really) care\b")
 _GROUNDING = _rx(r"\bground(?:ing)?\b|\bcalm (?:me )?down\b|\bbreath(?:e|ing)\b|\bhelp me (?:calm|relax)\b|\bpanic")
 _NEXT = _rx(r"^(?:next|ok(?:ay)?|done|ready|yes|yeah|yep|go on|and now|what now|got it|ok done)\W*$")
+# Taking back a "no" or insisting ("i lied", "actually i am", "no i mean it", "i'm not ok")
+_CORRECTIONS = (r"i lied|i was lying|i mean it|i meant it|no i mean it|i'm serious|i am serious|not joking|"
+                r"i wasn't joking|actually (?:i am|i do|yes|yeah)|i'm not (?:ok|okay|fine|alright|safe)|"
+                r"not really (?:ok|okay|fine|safe)|that's not true|that wasn't true")
+_CORRECTION = _rx(r"\b(?:" + _CORRECTIONS + r")\b")
 _CONFIRM = _rx(
     r"^(?:yes|yeah|yea|yep|yup|ya|y|yh|ye|aye|ja|si|sí|oui|mhm|uh huh|i am|i do|i have been|true|correct|sadly yes|"
-    r"honestly yes|actually yes|yes i am|i think i am)\b|\b(?:i lied|i was lying|i mean it|i meant it|no i mean it|"
-    r"i'm serious|i am serious|not joking|i wasn't joking|actually i am|i'm not (?:ok|okay|fine|alright)|"
-    r"not really (?:ok|okay|fine)|yes i am|i guess i am|every day|all the time|constantly)\b")
+    r"honestly yes|actually yes|yes i am|i think i am)\b|\b(?:" + _CORRECTIONS + r"|yes i am|i guess i am|every day|"
+    r"all the time|constantly)\b")
+# Saying yes to the thoughts inside a longer message (read only together with risk in the same message)
+_AFFIRMS = _rx(r"\b(?:yes|yeah|yep|yup|yh|i do|i have been|" + _CORRECTIONS + r")\b")
 _DOUBT = _rx(
     r"^(?:maybe|perhaps|possibly|probably|kind of|kinda|sort of|sorta|a bit|a little|sometimes|i guess|"
     r"i think so|i suppose|not really|not exactly|partly|on and off|some days|at times|now and then)\b|"
@@ -229,13 +235,6 @@ _DISTRESS = _rx(
 _GO_ON = _rx(r"\b(?:can we|let's|lets|i want to|i'd like to|happy to|ready to|want to|we can|shall we)\b[^.?!]{0,15}"
              r"\b(?:move on|carry on|go on|continue|keep going|get back to|go back to|talk about something else|"
              r"change the subject)\b|^\W*(?:move on|moving on|carry on|next|continue|let's go on)\W*$")
-# Saying yes to the thoughts inside a longer message (read only together with risk in the same message)
-_AFFIRMS = _rx(r"\b(?:yes|yeah|yep|yup|yh|i do|i have been|i lied|i was lying|i mean it|i meant it|actually i am|"
-               r"i'm serious|not joking)\b")
-# Taking back a "no" ("i lied", "actually i am", "i'm not ok")
-_CORRECTION = _rx(r"\b(?:i lied|i was lying|i mean it|i meant it|no i mean it|i'm serious|i am serious|not joking|"
-                  r"i wasn't joking|actually (?:i am|i do|yes|yeah)|i'm not (?:ok|okay|fine|alright|safe)|"
-                  r"not really (?:ok|okay|fine|safe)|that's not true|that wasn't true)\b")
 _HEAVIER = _rx(r"\bheavier\b|\bworse than that\b|\bmore than (?:that|pain)\b|\bdark\b|\bnot just (?:the )?pain\b")
 _MOSTLY_PAIN = _rx(r"\bmostly\b|\bjust (?:the )?(?:pain|stress|tired)\b|\bonly (?:the )?(?:pain|stress)\b|"
                    r"\bpain and stress\b")
@@ -324,6 +323,7 @@ _HEIGHT_NOW = _rx(
 _JUMP = _rx(
     r"\b(?:want to|wanna|going to|gonna|about to|ready to|could|might|will|i'll|thinking (?:of|about)|urge to)\s+"
     r"(?:just )?(?:jump(?:ing)?|throw(?:ing)? myself|step(?:ping)? off|let(?:ting)? (?:myself )?go|fall(?:ing)?)\b")
+_WISH_NEGATED = _rx(r"\b(?:don't|do not|never|wouldn't|won't|not going to|not gonna) (?:want to |wanna )?(?:jump|throw myself)")
 _HEIGHT = _rx(r"\b(?:balcony|bridge|roof(?:top)?|ledge|cliffs?|building|car park|carpark|multi-?storey|tower|window|"
               r"platform|tracks|overpass|flyover|block of flats|top floor|\d+(?:th|rd|nd|st) floor)\b")
 
@@ -338,8 +338,6 @@ def wants_to_jump(norm: str) -> bool:
     return bool(_JUMP.search(norm) and _HEIGHT.search(norm)) and not third_party(norm) \
         and not _WISH_NEGATED.search(norm)
 
-
-_WISH_NEGATED = _rx(r"\b(?:don't|do not|never|wouldn't|won't|not going to|not gonna) (?:want to |wanna )?(?:jump|throw myself)")
 
 
 def acted(norm: str, in_crisis: bool) -> bool:
