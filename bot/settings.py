@@ -92,6 +92,22 @@ class Settings:
     # further failure doubles it, up to 64 times this.
     staff_login_delay_seconds: float = 1.0
     retention_days: int = 365
+    # Alerts to the clinic on high risk (bot/web/alerts). With neither a webhook nor SMTP set,
+    # alerts are still recorded and shown in the staff app, but nobody is told.
+    alert_webhook_url: str = ""
+    alert_webhook_secret: str = ""
+    alert_smtp_host: str = ""
+    alert_smtp_port: int = 587
+    alert_smtp_user: str = ""
+    alert_smtp_password: str = ""
+    alert_smtp_starttls: bool = True
+    alert_email_from: str = ""
+    alert_email_to: Tuple[str, ...] = ()
+    alert_remind_minutes: int = 30
+    alert_poll_seconds: float = 10.0
+    alert_retry_max_seconds: float = 300.0
+    # Base of the staff links in alerts (the address staff open, e.g. https://bot.clinic.example).
+    staff_public_url: str = ""
     # Telegram (the channel is off while the token is empty)
     telegram_token: str = ""
     telegram_webhook_url: str = ""
@@ -125,6 +141,16 @@ class Settings:
         if self.web_allowed_origins:
             return self.web_allowed_origins
         return (f"http://127.0.0.1:{self.web_port}", f"http://localhost:{self.web_port}")
+
+    @property
+    def alert_channels(self) -> Tuple[str, ...]:
+        """The alert channels that are configured: "webhook", "email" (none: alerts are only recorded)."""
+        return tuple(name for name, on in (("webhook", bool(self.alert_webhook_url)),
+                                           ("email", bool(self.alert_smtp_host and self.alert_email_to))) if on)
+
+    @property
+    def staff_base_url(self) -> str:
+        return (self.staff_public_url or self.web_url).rstrip("/") + "/staff"
 
     @property
     def telegram_enabled(self) -> bool:
@@ -192,6 +218,19 @@ class Settings:
             "TRUSTED_PROXIES": ",".join(self.trusted_proxies),
             "STAFF_LOGIN_DELAY_SECONDS": str(self.staff_login_delay_seconds),
             "RETENTION_DAYS": str(self.retention_days),
+            "ALERT_WEBHOOK_URL": self.alert_webhook_url,
+            "ALERT_WEBHOOK_SECRET": self.alert_webhook_secret,
+            "ALERT_SMTP_HOST": self.alert_smtp_host,
+            "ALERT_SMTP_PORT": str(self.alert_smtp_port),
+            "ALERT_SMTP_USER": self.alert_smtp_user,
+            "ALERT_SMTP_PASSWORD": self.alert_smtp_password,
+            "ALERT_SMTP_STARTTLS": "on" if self.alert_smtp_starttls else "off",
+            "ALERT_EMAIL_FROM": self.alert_email_from,
+            "ALERT_EMAIL_TO": ",".join(self.alert_email_to),
+            "ALERT_REMIND_MINUTES": str(self.alert_remind_minutes),
+            "ALERT_POLL_SECONDS": str(self.alert_poll_seconds),
+            "ALERT_RETRY_MAX_SECONDS": str(self.alert_retry_max_seconds),
+            "STAFF_PUBLIC_URL": self.staff_public_url,
             "TELEGRAM_BOT_TOKEN": self.telegram_token,
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
@@ -241,6 +280,30 @@ def _seconds(env: Mapping[str, str], name: str, default: float, low: float, high
     if not low <= value <= high:
         raise SettingsError(f"{name} must be between {low} and {high}, got {value}")
     return value
+
+
+def _http_url(name: str, raw: str) -> str:
+    url = raw.strip()
+    if url and not re.match(r"https?://[^/?#\s]+", url):
+        raise SettingsError(f"{name} must be empty or an http(s):// URL, got {url!r}")
+    return url
+
+
+def _switch(name: str, raw: str, default: bool) -> bool:
+    value = raw.strip().lower()
+    if not value:
+        return default
+    if value not in {"on", "off", "true", "false", "1", "0", "yes", "no"}:
+        raise SettingsError(f"{name} must be on or off, got {raw!r}")
+    return value in {"on", "true", "1", "yes"}
+
+
+def _addresses(name: str, raw: str) -> Tuple[str, ...]:
+    found = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for address in found:
+        if not re.fullmatch(r"[^@\s,<>]+@[^@\s,<>]+", address):
+            raise SettingsError(f"{name} must be comma-separated e-mail addresses, got {address!r}")
+    return found
 
 
 def _lock_store_url(raw: str) -> str:
@@ -295,6 +358,21 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         staff_login_delay_seconds=_seconds(merged, "STAFF_LOGIN_DELAY_SECONDS", defaults.staff_login_delay_seconds,
                                            0.01, 60),
         retention_days=_int(merged, "RETENTION_DAYS", defaults.retention_days, 1, 100 * 365),
+        alert_webhook_url=_http_url("ALERT_WEBHOOK_URL", merged.get("ALERT_WEBHOOK_URL", "")),
+        alert_webhook_secret=merged.get("ALERT_WEBHOOK_SECRET", "").strip(),
+        alert_smtp_host=merged.get("ALERT_SMTP_HOST", "").strip(),
+        alert_smtp_port=_int(merged, "ALERT_SMTP_PORT", defaults.alert_smtp_port),
+        alert_smtp_user=merged.get("ALERT_SMTP_USER", "").strip(),
+        alert_smtp_password=merged.get("ALERT_SMTP_PASSWORD", ""),
+        alert_smtp_starttls=_switch("ALERT_SMTP_STARTTLS", merged.get("ALERT_SMTP_STARTTLS", ""),
+                                    defaults.alert_smtp_starttls),
+        alert_email_from=(_addresses("ALERT_EMAIL_FROM", merged.get("ALERT_EMAIL_FROM", "")) or ("",))[0],
+        alert_email_to=_addresses("ALERT_EMAIL_TO", merged.get("ALERT_EMAIL_TO", "")),
+        alert_remind_minutes=_int(merged, "ALERT_REMIND_MINUTES", defaults.alert_remind_minutes, 1, 7 * 24 * 60),
+        alert_poll_seconds=_seconds(merged, "ALERT_POLL_SECONDS", defaults.alert_poll_seconds, 0.05, 60),
+        alert_retry_max_seconds=_seconds(merged, "ALERT_RETRY_MAX_SECONDS", defaults.alert_retry_max_seconds,
+                                         0.1, 24 * 3600),
+        staff_public_url=_http_url("STAFF_PUBLIC_URL", merged.get("STAFF_PUBLIC_URL", "")),
         telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
         telegram_webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),
         telegram_webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
@@ -308,6 +386,8 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         restart_backoff_max_seconds=_int(merged, "RESTART_BACKOFF_MAX_SECONDS", defaults.restart_backoff_max_seconds,
                                          1, 3600),
     )
+    if settings.alert_smtp_host and not (settings.alert_email_to and settings.alert_email_from):
+        raise SettingsError("ALERT_SMTP_HOST is set: ALERT_EMAIL_FROM and ALERT_EMAIL_TO are needed too")
     if len({settings.rasa_port, settings.action_port, settings.web_port}) < 3:
         raise SettingsError("RASA_PORT, ACTION_PORT and WEB_PORT must all differ")
     settings.check()

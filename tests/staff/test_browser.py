@@ -85,7 +85,7 @@ def log_in(page, base, username):
 def test_log_in_see_the_flagged_conversation_on_top_open_it_mark_it_reviewed_and_export(page, web):
     base, senders = web["base"], web["senders"]
     log_in(page, base, "rita")
-    first = page.locator("#queue-flagged tbody tr").first
+    first = page.locator("#queue tbody tr").first
     assert first.get_attribute("data-conversation") == pseudo(senders["risk_high"])
     assert first.locator(".risk").inner_text() == "high"
     count = int(page.inner_text("#unreviewed-count"))

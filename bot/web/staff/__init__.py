@@ -48,6 +48,9 @@ def staff_routes(site: StaffSite):
         Route("/conversations/{cid:staff_id}/training", r(site.training), methods=["POST"]),
         Route("/conversations/{cid:staff_id}/unmask", r(site.unmask, role="admin"), methods=["POST"]),
         Route("/conversations/{cid:staff_id}/messages/{eid:staff_id}", r(site.full_message_page, role="admin")),
+        Route("/conversations/{cid:staff_id}/owner", r(site.take), methods=["POST"]),
+        Route("/alerts", r(site.alerts_page)),
+        Route("/alerts/{aid:staff_id}/ack", r(site.acknowledge), methods=["POST"]),
         Route("/dashboard", r(site.dashboard_page)),
         Route("/export.csv", r(lambda ctx: site.export(ctx, "csv"))),
         Route("/export.json", r(lambda ctx: site.export(ctx, "json"))),
@@ -59,6 +62,8 @@ def staff_routes(site: StaffSite):
         Route("/api/conversations/{cid:staff_id}", r(site.api_conversation, api=True)),
         Route("/api/conversations/{cid:staff_id}/review", r(site.api_review, api=True), methods=["POST"]),
         Route("/api/dashboard", r(site.api_dashboard, api=True)),
+        Route("/api/alerts", r(site.api_alerts, api=True)),
+        Route("/api/alerts/{aid:staff_id}/ack", r(site.api_acknowledge, api=True), methods=["POST"]),
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="staff_static"),
     ]
 

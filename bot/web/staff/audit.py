@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from bot.web.staff import db
 
 ACTIONS = {"view", "unmask", "review", "unreview", "note", "tags", "export", "training_export", "login",
-           "login_failed", "logout", "retention"}
+           "login_failed", "logout", "retention", "alert_ack", "take", "hand_back"}
 
 
 def record(conn, username: str, action: str, sender_id: Optional[str] = None, detail: str = "") -> None:

@@ -109,6 +109,14 @@ reviews = sa.Table(
     sa.Column("tags", sa.Text),  # ",tag1,tag2,"
 )
 
+# Who took a conversation from the queue ("mine"); no row: nobody has it.
+owners = sa.Table(
+    "staff_owners", metadata,
+    sa.Column("sender_id", sa.String(255), primary_key=True),
+    sa.Column("owner", sa.String(64), nullable=False, index=True),
+    sa.Column("taken_at", sa.Float, nullable=False),
+)
+
 notes = sa.Table(
     "staff_notes", metadata,
     sa.Column("id", sa.Integer, primary_key=True),
@@ -129,7 +137,54 @@ audit = sa.Table(
     sa.Column("detail", sa.String(255)),
 )
 
-STAFF_TABLES = [users, sessions, login_attempts, conversations, flags, sync_state, reviews, notes, audit]
+# One row per conversation and level (high, acted) that must reach a human
+# (bot/web/alerts). No message text: the level, the safety layer's reason codes
+# and times. `uid` is the stable id every webhook payload and e-mail carries, so
+# a receiver can drop a repeat. When retention erases the conversation, an
+# alert nobody acknowledged stays (sender_id NULL, erased_at set) so staff
+# learn that it went unseen; acknowledged ones go with the conversation.
+alerts = sa.Table(
+    "staff_alerts", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("uid", sa.String(32), nullable=False, unique=True),
+    sa.Column("sender_id", sa.String(255), index=True),
+    sa.Column("conversation", sa.String(32), nullable=False),  # the pseudonym staff see
+    sa.Column("level", sa.String(16), nullable=False),
+    sa.Column("reasons", sa.Text),  # JSON list of reason codes
+    sa.Column("flag_event_id", sa.Integer),
+    sa.Column("flagged_at", sa.Float, nullable=False),  # when the turn that raised it was stored
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.Column("acknowledged_by", sa.String(64)),
+    sa.Column("acknowledged_at", sa.Float, index=True),
+    sa.Column("erased_at", sa.Float),
+    sa.UniqueConstraint("sender_id", "level", name="uq_staff_alerts_sender_level"),
+)
+
+# One row per alert, channel (webhook, email) and kind (alert, reminder): the
+# outbox the alert workers of every web app replica share. A worker owns a row
+# while `claimed_until` is in the future (a conditional UPDATE claims it), so a
+# row is sent by one replica at a time; a crash between sending and recording
+# lets the claim lapse and the row is sent again (at least once, never lost).
+deliveries = sa.Table(
+    "staff_alert_deliveries", metadata,
+    sa.Column("id", sa.Integer, primary_key=True),
+    sa.Column("alert_id", sa.Integer, nullable=False, index=True),
+    sa.Column("channel", sa.String(16), nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # pending | sent
+    sa.Column("attempts", sa.Integer, nullable=False, default=0),
+    sa.Column("next_at", sa.Float, nullable=False, index=True),
+    sa.Column("claimed_by", sa.String(64)),
+    sa.Column("claimed_until", sa.Float),
+    sa.Column("last_error", sa.String(255)),
+    sa.Column("last_attempt_at", sa.Float),
+    sa.Column("sent_at", sa.Float),
+    sa.Column("created_at", sa.Float, nullable=False),
+    sa.UniqueConstraint("alert_id", "channel", "kind", name="uq_staff_alert_deliveries"),
+)
+
+STAFF_TABLES = [users, sessions, login_attempts, conversations, flags, sync_state, reviews, notes, audit, owners,
+                alerts, deliveries]
 
 _engines: Dict[str, Engine] = {}
 _engines_lock = threading.Lock()

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from bot import safety_plan_table
 from bot.dialogue.safety_plan import STEPS
+from bot.web.alerts import store as alert_store
 from bot.web.staff import db
 from bot.web.staff.masking import MAX_MATCH, clean, mask_capped
 from bot.web.staff.summary import conversation_rows, day_of, walk
@@ -179,20 +180,161 @@ def list_conversations(conn, key: str, f: Filters) -> Dict[str, Any]:
             "pages": max(1, -(-count // f.per_page))}
 
 
-def queue(conn, key: str, limit: int = 50) -> Dict[str, Any]:
-    """Unreviewed work, most urgent first: risk-flagged (high before possible,
-    newest flag first), then low-confidence (newest first)."""
-    c = db.conversations
-    query, reviewed = _base_query()
-    level_rank = sa.case((c.c.risk_level == "acted", 3), (c.c.risk_level == "high", 2), (c.c.risk_level == "possible", 1),
-                         else_=0)
-    flagged = conn.execute(query.where(c.c.flagged == sa.true(), reviewed == sa.false())
-                           .order_by(level_rank.desc(), c.c.risk_time.desc(), c.c.id.desc()).limit(limit)).mappings()
-    flagged = [_row(key, r) for r in flagged]
-    low = conn.execute(query.where(c.c.flagged == sa.false(), c.c.low_confidence == sa.true(), reviewed == sa.false())
-                       .order_by(c.c.last_ts.desc(), c.c.id.desc()).limit(limit)).mappings()
-    return {"flagged": flagged, "low_confidence": [_row(key, r) for r in low],
+# The queue's groups, in the order a human should take them.
+QUEUE_GROUPS = ("alert", "acted", "high", "possible", "not_understood")
+EXCERPT_CHARS = 160
+
+
+@dataclass
+class QueueFilters:
+    page: int = 1
+    per_page: int = PAGE_SIZE
+    owner: str = ""   # "", "mine", "nobody", or a user name
+    tag: str = ""
+    note: str = ""    # words in a staff note
+    errors: List[str] = field(default_factory=list)
+
+    @classmethod
+    def from_params(cls, params) -> "QueueFilters":
+        f = cls()
+        for name in ("owner", "tag", "note"):
+            setattr(f, name, (params.get(name) or "").strip()[:200])
+        page = bounded_int(params.get("page"), 1, MAX_PAGE)
+        if page is None:
+            f.errors.append(f"page must be a whole number from 1 to {MAX_PAGE}")
+        per_page = bounded_int(params.get("per_page") or str(PAGE_SIZE), 1, MAX_PAGE_SIZE)
+        if per_page is None:
+            f.errors.append(f"per_page must be a whole number from 1 to {MAX_PAGE_SIZE}")
+        f.page, f.per_page = page or 1, per_page or PAGE_SIZE
+        return f
+
+    def query_string(self, **changes) -> str:
+        from urllib.parse import urlencode
+        values = {"owner": self.owner, "tag": self.tag, "note": self.note, "page": self.page}
+        values.update(changes)
+        return urlencode({k: v for k, v in values.items() if v not in ("", None)})
+
+
+def _queue_query(f: QueueFilters, username: str):
+    """(select, group expression): the queue's conversations with their group
+    (0 an unacknowledged alert, 1 acted, 2 high, 3 possible, 4 not understood)
+    and since when they wait."""
+    c, r, o, a, n = db.conversations, db.reviews, db.owners, db.alerts, db.notes
+    open_alerts = (sa.select(a.c.sender_id, sa.func.min(a.c.created_at).label("alert_at"),
+                             sa.func.count().label("open_alerts"))
+                   .where(a.c.acknowledged_at.is_(None), a.c.sender_id.isnot(None))
+                   .group_by(a.c.sender_id).subquery())
+    reviewed = sa.func.coalesce(r.c.reviewed, sa.false())
+    group = sa.case((open_alerts.c.alert_at.isnot(None), 0), (c.c.risk_level == "acted", 1),
+                    (c.c.risk_level == "high", 2), (c.c.flagged == sa.true(), 3), else_=4)
+    since = sa.case((open_alerts.c.alert_at.isnot(None), open_alerts.c.alert_at),
+                    (c.c.flagged == sa.true(), sa.func.coalesce(c.c.risk_time, c.c.last_ts)), else_=c.c.last_ts)
+    columns = [c.c.id, c.c.sender_id, c.c.first_ts, c.c.last_ts, c.c.channel, c.c.n_user, c.c.n_lowconf,
+               c.c.flagged, c.c.risk_level, c.c.risk_reasons, c.c.risk_time, c.c.low_confidence, c.c.intents,
+               reviewed.label("reviewed"), r.c.reviewed_by, r.c.reviewed_at, r.c.tags, o.c.owner,
+               sa.func.coalesce(open_alerts.c.open_alerts, 0).label("open_alerts"),
+               group.label("queue_group"), since.label("waiting_since")]
+    query = sa.select(*columns).select_from(
+        c.outerjoin(r, r.c.sender_id == c.c.sender_id).outerjoin(o, o.c.sender_id == c.c.sender_id)
+        .outerjoin(open_alerts, open_alerts.c.sender_id == c.c.sender_id))
+    query = query.where(sa.or_(open_alerts.c.alert_at.isnot(None),
+                               sa.and_(reviewed == sa.false(),
+                                       sa.or_(c.c.flagged == sa.true(), c.c.low_confidence == sa.true()))))
+    if f.owner == "mine":
+        query = query.where(o.c.owner == username)
+    elif f.owner == "nobody":
+        query = query.where(o.c.owner.is_(None))
+    elif f.owner:
+        query = query.where(o.c.owner == f.owner)
+    if f.tag:
+        query = query.where(r.c.tags.like(f"%,{_like_escape(f.tag.lower())},%", escape="\\"))
+    if f.note:
+        query = query.where(sa.exists(sa.select(n.c.id).where(
+            n.c.sender_id == c.c.sender_id,
+            sa.func.lower(n.c.body).like(f"%{_like_escape(f.note.lower())}%", escape="\\"))))
+    return query, group, since
+
+
+def _excerpt(conn, sender_id: str, keep: FrozenSet[str]) -> str:
+    """The masked first words of the user message that raised the conversation's
+    highest flag (or its first not-understood message)."""
+    f, e = db.flags, db.events
+    flag = conn.execute(sa.select(f.c.event_id).where(f.c.sender_id == sender_id)
+                        .order_by(sa.case((f.c.level == "acted", 0), (f.c.level == "high", 1), else_=2), f.c.ts)
+                        .limit(1)).first()
+    if flag is None or flag.event_id is None or not db.has_events_table(conn):
+        return ""
+    row = conn.execute(sa.select(e.c.data).where(e.c.id == flag.event_id, e.c.type_name == "user")).first()
+    if row is None:
+        return ""
+    try:
+        text = (json.loads(row.data or "{}") or {}).get("text") or ""
+    except (TypeError, ValueError, AttributeError):
+        return ""
+    shown = shown_text(str(text), True, EXCERPT_CHARS, keep)
+    return shown["text"] + (" …" if shown["truncated"] else "")
+
+
+def queue(conn, key: str, f: Optional[QueueFilters] = None, username: str = "",
+          keep: FrozenSet[str] = frozenset(), now: Optional[float] = None) -> Dict[str, Any]:
+    """Everything that needs a human, one ordered list, paged: conversations
+    with an unacknowledged alert (the longest wait first), then unreviewed
+    flagged ones by level (acted, high, possible; each the longest wait first),
+    then unreviewed ones the bot did not understand. Nothing is cut off by
+    volume: every row is on some page, and the count of each group is given."""
+    f = f or QueueFilters()
+    now = time.time() if now is None else now
+    query, group, since = _queue_query(f, username)
+    sub = query.subquery()
+    groups = {name: 0 for name in QUEUE_GROUPS}
+    for number, n in conn.execute(sa.select(sub.c.queue_group, sa.func.count()).group_by(sub.c.queue_group)):
+        groups[QUEUE_GROUPS[int(number)]] = n
+    total = sum(groups.values())
+    rows = conn.execute(query.order_by(group, since, db.conversations.c.id)
+                        .limit(f.per_page).offset((f.page - 1) * f.per_page)).mappings().all()
+    out = []
+    for r in rows:
+        item = _row(key, r)
+        item.update(group=QUEUE_GROUPS[int(r["queue_group"])], owner=r["owner"] or "",
+                    open_alerts=int(r["open_alerts"] or 0), waiting_since=iso(r["waiting_since"]),
+                    waiting=waited(now - (r["waiting_since"] or now)),
+                    excerpt=_excerpt(conn, r["sender_id"], keep) if r["flagged"] else "")
+        out.append(item)
+    return {"rows": out, "groups": groups, "count": total, "page": f.page, "per_page": f.per_page,
+            "pages": max(1, -(-total // f.per_page)),
+            # the same page split the way the first version of this API gave it
+            "flagged": [i for i in out if i["group"] != "not_understood"],
+            "low_confidence": [i for i in out if i["group"] == "not_understood"],
             "counts": counts(conn)}
+
+
+def waited(seconds: float) -> str:
+    """A short human duration: 45 s, 12 min, 3 h 5 min, 2 d 4 h."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes = seconds // 60
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+def set_owner(conn, sender_id: str, owner: Optional[str]) -> None:
+    """Take a conversation (owner = a staff user name) or hand it back (None)."""
+    o = db.owners
+    conn.execute(o.delete().where(o.c.sender_id == sender_id))
+    if owner:
+        conn.execute(o.insert().values(sender_id=sender_id, owner=owner, taken_at=time.time()))
+
+
+def owner_of(conn, sender_id: str) -> str:
+    o = db.owners
+    row = conn.execute(sa.select(o.c.owner).where(o.c.sender_id == sender_id)).first()
+    return row.owner if row else ""
 
 
 def counts(conn) -> Dict[str, int]:
@@ -393,6 +535,8 @@ def dashboard(conn, days: int = 30, weeks: int = 12, now: Optional[float] = None
         "conversations_with_fallback": conv_low,
         "exercise_helped": {"yes": yes, "a_little": little, "no": no},
         "period_days": days,
+        # minutes from a flagged turn to its alert's acknowledgement, per ISO week of the flag
+        "alert_ack": [{"week": w, **v} for w, v in alert_store.ack_times_per_week(conn, week_labels).items()],
     }
 
 

@@ -1,6 +1,8 @@
 """Delete conversations older than RETENTION_DAYS: Rasa's events, the tracker
 store's window of each (bot/window_table.py, it holds message text too), the
-person's safety plan (bot/safety_plan_table.py) and every staff row about them (summary, flags, review, notes, audit entries).
+person's safety plan (bot/safety_plan_table.py) and every staff row about them (summary, flags, review, owner,
+notes, audit entries, acknowledged alerts). An alert nobody acknowledged is kept, detached from the
+conversation (it holds no text), so staff still see that it went unseen.
 
 A conversation is old when its *last* event is older than the cutoff. This is
 the only code that writes Rasa's `events` table. It records in the audit log
@@ -13,6 +15,7 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
+from bot.web.alerts.store import forget_erased
 from bot.web.staff import audit, db
 from bot.safety_plan_table import has_plan_table, safety_plans
 from bot.window_table import has_window_table, tracker_windows
@@ -62,7 +65,8 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
             batch = senders[start:start + BATCH]
             if db.has_events_table(conn):
                 deleted["events"] += conn.execute(db.events.delete().where(db.events.c.sender_id.in_(batch))).rowcount
-            tables = (db.conversations, db.flags, db.reviews, db.notes, db.audit) + ((tracker_windows,) if windows else ()) \
+            forget_erased(conn, batch, now)
+            tables = (db.conversations, db.flags, db.reviews, db.notes, db.owners, db.audit) + ((tracker_windows,) if windows else ()) \
                 + ((safety_plans,) if plans else ())
             for table in tables:
                 conn.execute(table.delete().where(table.c.sender_id.in_(batch)))

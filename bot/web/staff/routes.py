@@ -22,6 +22,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
 
 from bot.settings import ROOT, Settings
+from bot.web.alerts import store as alert_store
 from bot.web.staff import audit, auth, clientip, db, queries, summary
 from bot.web.staff.charts import horizontal_bars, stacked_bars
 from bot.web.staff.masking import published_numbers
@@ -87,14 +88,16 @@ class StaffSite:
                             path=request.scope.get("root_path", "") or "/")
 
     def render(self, ctx: Ctx, template: str, status: int = 200, **values) -> HTMLResponse:
-        counts = None
+        counts = alerts = None
         if ctx.user is not None:
             with self.engine.connect() as conn:
                 counts = queries.counts(conn)
+                alerts = alert_store.counts(conn)
         csrf = auth.csrf_token(self.key, "session", ctx.token) if ctx.token else ""
         values.setdefault("page", "")
         html = self.env.get_template(template).render(
-            prefix=ctx.prefix, user=ctx.user, counts=counts, csrf=csrf, **values)
+            prefix=ctx.prefix, user=ctx.user, counts=counts, alert_counts=alerts, csrf=csrf,
+            alert_channels=self.settings.alert_channels, **values)
         return HTMLResponse(html, status_code=status)
 
     def error(self, ctx: Ctx, status: int, message: str, api: bool) -> Response:
@@ -216,10 +219,94 @@ class StaffSite:
 
     # --- pages ------------------------------------------------------------------
 
-    def queue_page(self, ctx: Ctx) -> Response:
+    def _queue(self, ctx: Ctx, f: queries.QueueFilters) -> Dict[str, Any]:
         with self.engine.connect() as conn:
-            data = queries.queue(conn, self.key)
-        return self.render(ctx, "queue.html", queue=data, page="queue")
+            return queries.queue(conn, self.key, f, ctx.user.username, self.keep)
+
+    def queue_page(self, ctx: Ctx) -> Response:
+        f = queries.QueueFilters.from_params(ctx.request.query_params)
+        if f.errors:
+            return self.error(ctx, 400, "; ".join(f.errors), False)
+        return self.render(ctx, "queue.html", queue=self._queue(ctx, f), f=f, page="queue")
+
+    # --- alerts -----------------------------------------------------------------
+
+    def alerts_page(self, ctx: Ctx) -> Response:
+        state = ctx.request.query_params.get("state") or "open"
+        page = queries.bounded_int(ctx.request.query_params.get("page"), 1, queries.MAX_PAGE)
+        if state not in ("open", "acknowledged", "all") or page is None:
+            return self.error(ctx, 400, "state must be open, acknowledged or all, and page a whole number", False)
+        with self.engine.connect() as conn:
+            data = alert_store.list_alerts(conn, self.settings.alert_channels, state, page)
+        for a in data["data"]:
+            self._alert_times(a)
+        return self.render(ctx, "alerts.html", alerts=data, state=state, page="alerts")
+
+    @staticmethod
+    def _alert_times(a: Dict[str, Any]) -> Dict[str, Any]:
+        now = time.time()
+        a["flagged"] = queries.iso(a["flagged_at"])
+        a["acknowledged"] = queries.iso(a["acknowledged_at"])
+        a["waited"] = queries.waited((a["acknowledged_at"] or now) - a["flagged_at"])
+        a["erased"] = a["erased_at"] is not None
+        return a
+
+    def _ack(self, ctx: Ctx) -> Optional[Dict[str, Any]]:
+        aid = ctx.request.path_params.get("aid")
+        if not isinstance(aid, int) or not 1 <= aid <= queries.MAX_ID:
+            return None
+        with self.engine.begin() as conn:
+            row = alert_store.acknowledge(conn, aid, ctx.user.username)
+            if row is not None:
+                audit.record(conn, ctx.user.username, "alert_ack", row["sender_id"], f"alert {row['uid']}")
+        return row
+
+    def acknowledge(self, ctx: Ctx) -> Response:
+        row = self._ack(ctx)
+        if row is None:
+            return self.error(ctx, 404, "No such alert.", False)
+        back = (ctx.form or {}).get("back") or ""
+        return RedirectResponse(self._safe_next(ctx, back) if back else f"{ctx.prefix}/alerts", status_code=303)
+
+    def api_alerts(self, ctx: Ctx) -> Response:
+        state = ctx.request.query_params.get("state") or "open"
+        page = queries.bounded_int(ctx.request.query_params.get("page"), 1, queries.MAX_PAGE)
+        if state not in ("open", "acknowledged", "all") or page is None:
+            return JSONResponse({"error": "state must be open, acknowledged or all; page a whole number"},
+                                status_code=400)
+        with self.engine.connect() as conn:
+            data = alert_store.list_alerts(conn, self.settings.alert_channels, state, page)
+        out = []
+        for a in data["data"]:
+            self._alert_times(a)
+            out.append({"id": a["id"], "alert_id": a["uid"], "conversation": a["conversation"],
+                        "conversation_id": a["conversation_id"], "level": a["level"], "reasons": a["reasons"],
+                        "flagged_at": a["flagged"], "acknowledged_by": a["acknowledged_by"] or "",
+                        "acknowledged_at": a["acknowledged"], "waited": a["waited"], "erased": a["erased"],
+                        "delivery": a["delivery"], "errors": a["errors"],
+                        "deliveries": [{"channel": d["channel"], "kind": d["kind"], "state": d["state"],
+                                        "attempts": d["attempts"], "error": d["last_error"] or "",
+                                        "sent_at": queries.iso(d["sent_at"])} for d in a["deliveries"]]})
+        return JSONResponse({**{k: v for k, v in data.items() if k != "data"}, "data": out,
+                             "channels": list(self.settings.alert_channels)})
+
+    def api_acknowledge(self, ctx: Ctx) -> Response:
+        row = self._ack(ctx)
+        if row is None:
+            return JSONResponse({"error": "no such alert"}, status_code=404)
+        return JSONResponse({"alert_id": row["uid"], "acknowledged_by": row["acknowledged_by"],
+                             "acknowledged_at": queries.iso(row["acknowledged_at"])})
+
+    def take(self, ctx: Ctx) -> Response:
+        """Take the conversation ("mine") or hand it back (form field give_back=yes)."""
+        row = self._conversation(ctx)
+        if row is None:
+            return self.error(ctx, 404, "No such conversation.", False)
+        give_back = (ctx.form or {}).get("give_back") == "yes"
+        with self.engine.begin() as conn:
+            queries.set_owner(conn, row["sender_id"], None if give_back else ctx.user.username)
+            audit.record(conn, ctx.user.username, "hand_back" if give_back else "take", row["sender_id"])
+        return RedirectResponse(f"{ctx.prefix}/conversations/{row['id']}", status_code=303)
 
     def list_page(self, ctx: Ctx) -> Response:
         f = queries.Filters.from_params(ctx.request.query_params)
@@ -237,9 +324,12 @@ class StaffSite:
             events = queries.load_transcript(conn, row["sender_id"], self.threshold, not unmasked, self.keep)
             notes = queries.notes_of(conn, row["sender_id"])
             plan = queries.safety_plan_of(conn, row["sender_id"], not unmasked)
+            alerts = [self._alert_times(a) for a in
+                      alert_store.alerts_of(conn, row["sender_id"], self.settings.alert_channels)]
+            owner = queries.owner_of(conn, row["sender_id"])
             audit.record(conn, ctx.user.username, "unmask" if unmasked else "view", row["sender_id"])
         return self.render(ctx, "conversation.html", c=queries._row(self.key, row), events=events, notes=notes,
-                           safety_plan=plan,
+                           safety_plan=plan, alerts=alerts, owner=owner,
                            unmasked=unmasked, sender_id=row["sender_id"] if unmasked else "",
                            intents=self.intents, message=message, page="list")
 
@@ -388,8 +478,10 @@ class StaffSite:
                              "csrf_token": auth.csrf_token(self.key, "session", ctx.token)})
 
     def api_queue(self, ctx: Ctx) -> Response:
-        with self.engine.connect() as conn:
-            return JSONResponse(queries.queue(conn, self.key))
+        f = queries.QueueFilters.from_params(ctx.request.query_params)
+        if f.errors:
+            return JSONResponse({"error": "; ".join(f.errors)}, status_code=400)
+        return JSONResponse(self._queue(ctx, f))
 
     def api_list(self, ctx: Ctx) -> Response:
         f = queries.Filters.from_params(ctx.request.query_params)
