@@ -121,7 +121,10 @@ def _run(args: argparse.Namespace) -> int:
         return 1
     from bot.channels.telegram_status import telegram_status_line
 
+    from bot.web.alerts import alert_status_line
+
     print(telegram_status_line(settings), flush=True)
+    print(alert_status_line(settings), flush=True)
     _print_how_to_chat(settings.host, settings.rasa_port, settings.web_url)
     policy = WatchdogPolicy.from_settings(settings)
     print(f"Supervising: a process that exits, or fails {policy.failures} health checks in a row "

@@ -442,3 +442,17 @@ def test_alert_settings_are_checked():
     assert load_settings({}).alert_channels == ()
     assert json.loads(json.dumps(store.safe_reasons(["explicit_ideation", "encoder:0.93", "i want to die"]))) == \
         ["explicit_ideation", "encoder:0.93"]
+
+
+def test_make_run_says_whether_anyone_is_told_and_env_example_documents_every_alert_setting():
+    from bot.settings import load_settings
+    from bot.web.alerts import alert_status_line
+
+    off = alert_status_line(load_settings({}))
+    assert off.startswith("Staff alerts: NOT CONFIGURED") and "nobody is told" in off
+    on = alert_status_line(load_settings({"ALERT_WEBHOOK_URL": "http://127.0.0.1:9/a", "ALERT_REMIND_MINUTES": "15"}))
+    assert on.startswith("Staff alerts: on, by a webhook") and "15 min" in on
+    example = (ROOT / ".env.example").read_text()
+    for name in load_settings({}).as_env():
+        if name.startswith("ALERT_") or name == "STAFF_PUBLIC_URL":
+            assert f"\n{name}=" in example, name

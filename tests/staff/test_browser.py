@@ -94,7 +94,7 @@ def test_log_in_see_the_flagged_conversation_on_top_open_it_mark_it_reviewed_and
     page.screenshot(path=str(SHOTS / "staff-queue.png"), full_page=True)
 
     first.locator("a").click()
-    assert "i want to kill myself" in page.inner_text("table.transcript")
+    assert "i want to kill myself" in page.inner_text(".transcript")
     assert "high" in page.inner_text("#risk-summary")
     page.click("#mark-reviewed")
     page.wait_for_selector("#mark-unreviewed")
@@ -120,10 +120,10 @@ def test_an_xss_payload_from_a_user_message_is_inert(page, web):
     log_in(page, base, "rita")
     page.goto(f"{base}/staff/conversations?q=onerror")
     page.click(f"tr[data-conversation='{pseudo(senders['xss'])}'] a")
-    page.wait_for_selector("table.transcript")
-    assert '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>' in page.inner_text("table.transcript")
+    page.wait_for_selector(".transcript")
+    assert '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>' in page.inner_text(".transcript")
     assert page.evaluate("window.__xss") is None
-    assert page.locator("table.transcript img, table.transcript script").count() == 0
+    assert page.locator(".transcript img, .transcript script").count() == 0
     assert page.csp_errors == []
 
 
@@ -168,5 +168,50 @@ def test_an_unauthenticated_request_to_any_staff_page_or_api_is_refused(browser,
         for path in ("/staff/api/queue", "/staff/api/conversations", "/staff/api/conversations/1", "/staff/api/me"):
             assert context.request.get(f"{base}{path}").status == 401, path
         assert context.request.post(f"{base}/staff/api/conversations/1/review", data={"reviewed": True}).status == 401
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 900}, {"width": 390, "height": 844}],
+                         ids=["desktop", "phone"])
+def test_the_transcript_a_clinician_reads_summary_card_chat_and_details_toggle(browser, web, viewport):
+    base, senders = web["base"], web["senders"]
+    context = browser.new_context(viewport=viewport)
+    page = context.new_page()
+    page.csp_errors = []
+    page.on("console", lambda m: "Content Security Policy" in m.text and page.csp_errors.append(m.text))
+    try:
+        log_in(page, base, "rita")
+        page.goto(f"{base}/staff/conversations?flagged=yes")
+        page.click(f"tr[data-conversation='{pseudo(senders['risk_high'])}'] a")
+        card = page.locator("#case-card")
+        # the summary comes first: level and what raised it, when the lines were shown, the question asked
+        assert "high" in card.locator("#card-risk").inner_text()
+        assert "first" in card.locator("#card-lines").inner_text()
+        assert "Thoughts of ending their life?" in card.locator("#card-answers").inner_text()
+        assert page.locator("#case-card").bounding_box()["y"] < page.locator("#transcript").bounding_box()["y"]
+        # the chat: the person's message with its risk badge, the bot's reply with markdown rendered
+        person = page.locator(".msg.user.flagged").first
+        assert "i want to kill myself" in person.inner_text() and "risk: high" in person.inner_text()
+        reply = page.locator(".msg.bot").filter(has=page.locator("a[href^='tel:']")).first
+        assert reply.count() == 1 and "**" not in reply.inner_text()
+        assert reply.locator("strong, a").count() >= 1
+        # technical rows only behind the toggle
+        tech = page.locator("details.tech").first
+        assert not tech.locator("tr.ev").first.is_visible()
+        tech.locator("summary").click()
+        assert tech.locator("tr.ev").first.is_visible()
+        # usable on a phone: nothing wider than the screen
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+        name = "phone" if viewport["width"] < 500 else "desktop"
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / f"staff-transcript-{name}.png"), full_page=True)
+        # the exercise conversation: what was done and whether it helped
+        page.goto(f"{base}/staff/conversations?q=")
+        page.goto(f"{base}/staff/conversations")
+        page.click(f"tr[data-conversation='{pseudo(senders['exercise'])}'] a")
+        text = page.locator("#card-exercises").inner_text()
+        assert "breathing" in text and "a little" in text
+        assert page.csp_errors == []
     finally:
         context.close()

@@ -23,7 +23,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from bot.settings import ROOT, Settings
 from bot.web.alerts import store as alert_store
-from bot.web.staff import audit, auth, clientip, db, queries, summary
+from bot.web.staff import audit, auth, case, clientip, db, queries, summary
 from bot.web.staff.charts import horizontal_bars, stacked_bars
 from bot.web.staff.masking import published_numbers
 from bot.web.staff.training import known_intents, nlu_yaml
@@ -329,7 +329,8 @@ class StaffSite:
             owner = queries.owner_of(conn, row["sender_id"])
             audit.record(conn, ctx.user.username, "unmask" if unmasked else "view", row["sender_id"])
         return self.render(ctx, "conversation.html", c=queries._row(self.key, row), events=events, notes=notes,
-                           safety_plan=plan, alerts=alerts, owner=owner,
+                           safety_plan=plan, alerts=alerts, owner=owner, card=case.case_card(events),
+                           chat=case.chat_rows(events),
                            unmasked=unmasked, sender_id=row["sender_id"] if unmasked else "",
                            intents=self.intents, message=message, page="list")
 
