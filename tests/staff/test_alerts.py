@@ -163,6 +163,20 @@ def test_acted_gets_its_own_alert_and_a_later_confirmation_is_not_a_second_high(
     levels = sorted(r["level"] for r in receiver.received if r["conversation"] == pseudo(made["high"][0]))
     assert levels == ["acted", "high"]
     assert len(set(receiver.ids())) == len(receiver.ids()) == 3
+    # once a human has acknowledged them, a new risk turn in the same conversation pages again, once
+    with engine.begin() as conn:
+        for alert_id in [r.id for r in conn.execute(sa.select(db.alerts.c.id))]:
+            store.acknowledge(conn, alert_id, "rita")
+    rounds(worker, 2)
+    assert len(receiver.received) == 3  # what was acknowledged does not page again
+    with engine.begin() as conn:
+        # the person writes again now, after the acknowledgement
+        shift = alert_conversations["high"][0]["timestamp"] - time.time() - 1
+        conn.execute(db.events.insert(), _shifted(alert_conversations["high"], made["acted"][0], seconds=shift))
+    rounds(worker, 3)
+    assert len(receiver.received) == 4
+    assert receiver.received[-1]["conversation"] == pseudo(made["acted"][0])
+    assert receiver.received[-1]["level"] == "high"
 
 
 def test_e_mail_alert_through_a_real_smtp_server(alert_conversations, sqlite_url):

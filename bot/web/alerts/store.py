@@ -59,32 +59,42 @@ def _insert_ignoring_duplicates(conn, table: sa.Table, values: Dict[str, Any]) -
 
 
 def raise_alerts(conn, pseudonym, now: Optional[float] = None) -> int:
-    """Create the alerts the flagged turns of the last day call for: one per
-    conversation for its highest alert level, unless it already has an alert at
-    that level or above (a conversation that goes from high to acted gets a
-    second one). `pseudonym(sender_id)` names the conversation. Returns how many
-    were created."""
+    """Create the alerts the flagged turns of the last day call for. Per
+    conversation, only the turns flagged after its latest acknowledged alert
+    count (what a human has already looked at does not page again); of those,
+    the first turn at the highest level raises an alert when that level is
+    above every alert still waiting for acknowledgement. So a conversation
+    that goes from high to acted gets a second alert, and a new risk turn after
+    an acknowledgement gets a new one. `pseudonym(sender_id)` names the
+    conversation. Returns how many were created."""
     now = time.time() if now is None else now
     f, a = db.flags, db.alerts
     rows = conn.execute(sa.select(f.c.sender_id, f.c.level, f.c.ts, f.c.event_id, f.c.reasons)
                         .where(f.c.level.in_(ALERT_LEVELS), f.c.ts >= now - RAISE_WINDOW_SECONDS)
                         .order_by(f.c.sender_id, f.c.ts, f.c.id)).all()
+    if not rows:
+        return 0
+    senders = sorted({r.sender_id for r in rows})
+    waiting: Dict[str, int] = {}
+    seen_until: Dict[str, float] = {}
+    for start in range(0, len(senders), 500):
+        for sender_id, level, acked_at in conn.execute(
+                sa.select(a.c.sender_id, a.c.level, a.c.acknowledged_at)
+                .where(a.c.sender_id.in_(senders[start:start + 500]))):
+            if acked_at is None:
+                waiting[sender_id] = max(waiting.get(sender_id, 0), LEVEL_RANK[level])
+            else:
+                seen_until[sender_id] = max(seen_until.get(sender_id, 0.0), acked_at)
     top: Dict[str, Any] = {}
     for row in rows:
+        if (row.ts or 0) <= seen_until.get(row.sender_id, -1.0):
+            continue
         best = top.get(row.sender_id)
         if best is None or LEVEL_RANK[row.level] > LEVEL_RANK[best.level]:
             top[row.sender_id] = row  # the first turn at the highest level
-    if not top:
-        return 0
-    existing: Dict[str, int] = {}
-    senders = list(top)
-    for start in range(0, len(senders), 500):
-        for sender_id, level in conn.execute(sa.select(a.c.sender_id, a.c.level)
-                                             .where(a.c.sender_id.in_(senders[start:start + 500]))):
-            existing[sender_id] = max(existing.get(sender_id, 0), LEVEL_RANK[level])
     created = 0
     for sender_id, row in top.items():
-        if existing.get(sender_id, 0) >= LEVEL_RANK[row.level]:
+        if waiting.get(sender_id, 0) >= LEVEL_RANK[row.level]:
             continue
         try:
             reasons = json.loads(row.reasons or "[]")

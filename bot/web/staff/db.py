@@ -137,7 +137,7 @@ audit = sa.Table(
     sa.Column("detail", sa.String(255)),
 )
 
-# One row per conversation and level (high, acted) that must reach a human
+# One row per flagged turn (level high or acted) that must reach a human
 # (bot/web/alerts). No message text: the level, the safety layer's reason codes
 # and times. `uid` is the stable id every webhook payload and e-mail carries, so
 # a receiver can drop a repeat. When retention erases the conversation, an
@@ -157,7 +157,8 @@ alerts = sa.Table(
     sa.Column("acknowledged_by", sa.String(64)),
     sa.Column("acknowledged_at", sa.Float, index=True),
     sa.Column("erased_at", sa.Float),
-    sa.UniqueConstraint("sender_id", "level", name="uq_staff_alerts_sender_level"),
+    # the same flagged turn never raises two alerts, whichever replica sees it first
+    sa.UniqueConstraint("sender_id", "level", "flag_event_id", name="uq_staff_alerts_turn"),
 )
 
 # One row per alert, channel (webhook, email) and kind (alert, reminder): the
