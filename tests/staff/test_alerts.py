@@ -470,3 +470,22 @@ def test_make_run_says_whether_anyone_is_told_and_env_example_documents_every_al
     for name in load_settings({}).as_env():
         if name.startswith("ALERT_") or name == "STAFF_PUBLIC_URL":
             assert f"\n{name}=" in example, name
+
+
+def test_a_crisis_answered_with_the_action_server_down_still_raises_the_alert(chat, stack, receiver):
+    """The alert reads only what the Rasa server stores (the risk record and
+    SafetyPolicy's slots), so a crisis answered while the action server is down
+    pages the clinic all the same."""
+    sender = chat.new_sender()
+    stack.actions.kill()
+    try:
+        for message in ("sometimes i wish i wasn't here", "yes", "i have the pills right here"):
+            assert chat.send(sender, message, {"locale": "en-GB"})
+    finally:
+        stack.actions.start(stack.env)
+        stack.actions.wait_healthy(120)
+    worker = AlertWorker(app_settings(stack.settings.database_url, ALERT_WEBHOOK_URL=receiver.url,
+                                      ALERT_POLL_SECONDS="0.05"), name="test-actions-down")
+    rounds(worker, 3)
+    mine = [r for r in receiver.received if r["conversation"] == pseudo(sender)]
+    assert [r["level"] for r in mine] == ["high"]
