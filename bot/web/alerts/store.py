@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 import sqlalchemy as sa
 
 from bot.web.staff import db
-from bot.web.staff.summary import LEVEL_RANK
+from bot.web.staff.summary import LEVEL_RANK, week_of
 
 # The levels that must reach a human (the issue: high and acted).
 ALERT_LEVELS = ("high", "acted")
@@ -305,8 +305,6 @@ def ack_times_per_week(conn, week_labels: Sequence[str]) -> Dict[str, Dict[str, 
     """Minutes from the flagged turn to the acknowledgement, per ISO week of the
     flag: {week: {"n", "median", "p90"}} (None when no alert of that week was
     acknowledged), and how many of the week's alerts still wait."""
-    from bot.web.staff.summary import week_of
-
     a = db.alerts
     out: Dict[str, Dict[str, Any]] = {w: {"n": 0, "median": None, "p90": None, "waiting": 0} for w in week_labels}
     minutes: Dict[str, List[float]] = {w: [] for w in week_labels}
