@@ -29,6 +29,8 @@ ALERT_LEVELS = ("high", "acted")
 RAISE_WINDOW_SECONDS = 24 * 3600
 # A worker owns a claimed delivery this long; a send times out well before.
 CLAIM_SECONDS = 60.0
+# Deliveries one claim takes (a round claims again while batches come back full).
+CLAIM_BATCH = 20
 SEND_TIMEOUT_SECONDS = 15.0
 # Reason codes are the safety layer's own names ("explicit_ideation",
 # "encoder:0.93", "frame:game"); anything else is dropped, so no message text
@@ -151,7 +153,7 @@ class Delivery:
     erased: bool
 
 
-def claim_due(conn, worker: str, limit: int = 20, now: Optional[float] = None) -> List[Delivery]:
+def claim_due(conn, worker: str, limit: int = CLAIM_BATCH, now: Optional[float] = None) -> List[Delivery]:
     """Claim up to `limit` due deliveries for `worker`. A reminder whose alert
     was acknowledged meanwhile is dropped instead of sent."""
     now = time.time() if now is None else now
@@ -190,6 +192,14 @@ def record_sent(conn, delivery_id: int, worker: str, now: Optional[float] = None
     conn.execute(d.update().where(d.c.id == delivery_id, d.c.claimed_by == worker).values(
         state="sent", sent_at=now, last_attempt_at=now, attempts=d.c.attempts + 1, claimed_until=None,
         last_error=None))
+
+
+def release(conn, delivery_ids: Sequence[int], worker: str) -> None:
+    """Give claimed deliveries back unsent, due at once for any worker."""
+    d = db.deliveries
+    if delivery_ids:
+        conn.execute(d.update().where(d.c.id.in_(list(delivery_ids)), d.c.claimed_by == worker,
+                                      d.c.state == "pending").values(claimed_until=None))
 
 
 def backoff(attempts: int, base: float, cap: float) -> float:

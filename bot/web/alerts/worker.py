@@ -25,6 +25,10 @@ from bot.web.staff import db, queries, summary
 
 log = logging.getLogger(__name__)
 
+# Batches one round may send back to back before it yields to the next poll
+# (a bound, so a round always ends: failed sends are rescheduled, never re-claimed at once).
+MAX_BATCHES_PER_ROUND = 50
+
 
 def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
@@ -91,15 +95,37 @@ class AlertWorker:
         # A session per round with something to send: alerts are rare, and a
         # round never outlives its event loop.
         async with aiohttp.ClientSession() as session:
-            for delivery in due:
-                error = await self._send(delivery, session)
-                if error is None:
-                    sent += 1
-                else:
-                    log.warning("staff alert %s (%s, %s) not delivered: %s", delivery.uid, delivery.kind,
-                                delivery.channel, error)
-                await asyncio.to_thread(self._record, delivery, error)
+            for _ in range(MAX_BATCHES_PER_ROUND):
+                claimed_at = time.monotonic()
+                for index, delivery in enumerate(due):
+                    if time.monotonic() - claimed_at > store.CLAIM_SECONDS - store.SEND_TIMEOUT_SECONDS - 5:
+                        # Slow sends (a channel timing out): our lease on the
+                        # rest would run out mid-send and another replica could
+                        # send them too. Hand them back instead.
+                        await asyncio.to_thread(self._release, due[index:])
+                        return sent
+                    error = await self._send(delivery, session)
+                    if error is None:
+                        sent += 1
+                    else:
+                        log.warning("staff alert %s (%s, %s) not delivered: %s", delivery.uid, delivery.kind,
+                                    delivery.channel, error)
+                    await asyncio.to_thread(self._record, delivery, error)
+                if len(due) < store.CLAIM_BATCH:
+                    break
+                # A full batch: more may be due (a burst, or alerts switched on
+                # over a busy day). Drain it now rather than one batch per poll
+                # interval, so the last conversation is not told minutes late.
+                due = await asyncio.to_thread(self._claim)
         return sent
+
+    def _release(self, deliveries: List[store.Delivery]) -> None:
+        with self.engine.begin() as conn:
+            store.release(conn, [d.id for d in deliveries], self.name)
+
+    def _claim(self) -> List[store.Delivery]:
+        with self.engine.begin() as conn:
+            return store.claim_due(conn, self.name)
 
     async def run(self, stop: asyncio.Event) -> None:
         if not self.settings.alert_channels:
