@@ -55,7 +55,7 @@ $(STAMP): requirements.lock
 
 install: $(STAMP) ## create .venv and install the locked dependencies
 
-$(SPACY_MODEL): $(STAMP) bot/nlp.py
+$(SPACY_MODEL): $(STAMP) bot/runtime/spacy_model.py
 	$(PY) -m bot spacy-model --force
 
 $(ENCODER): $(STAMP) bot/nlu/encoder_manifest.json
@@ -100,25 +100,25 @@ validate: setup ## rasa data validate
 	$(RASA) data validate --domain $(TRAIN_DOMAIN) --fail-on-warnings
 
 eval: setup ## held-out and 5-fold CV macro-F1 per intent and per fold, contract intents, gap analysis
-	$(PY) -m bot.evaluate
+	$(PY) -m tools.eval.nlu
 
 eval-safety: train ## crisis detection (detector, classifier, whole bot) + the multi-turn crisis dialogues
-	$(PY) -m bot.eval_safety --thresholds --model $(MODEL); a=$$?; \
-	$(PY) -m bot.eval_dialogues --model $(MODEL); b=$$?; \
-	$(PY) -m bot.eval_dialogues --model $(MODEL) --no-action-server; c=$$?; \
+	$(PY) -m tools.eval.safety --thresholds --model $(MODEL); a=$$?; \
+	$(PY) -m tools.eval.dialogues --model $(MODEL); b=$$?; \
+	$(PY) -m tools.eval.dialogues --model $(MODEL) --no-action-server; c=$$?; \
 	exit $$(( a > b ? (a > c ? a : c) : (b > c ? b : c) ))
 
 eval-dialogues: train ## only the multi-turn crisis dialogues (tests/safety/dialogues), over REST
-	$(PY) -m bot.eval_dialogues --model $(MODEL)
+	$(PY) -m tools.eval.dialogues --model $(MODEL)
 
 bench: train ## Unknot vs the Rasa starter bot side by side (QUICK=1: tiny run; TRAIN=1: also time rasa train)
-	$(PY) -m bot.bench $(if $(QUICK),--quick) $(if $(TRAIN),--train)
+	$(PY) -m tools.perf.bench $(if $(QUICK),--quick) $(if $(TRAIN),--train)
 
 bench-recovery: train ## make run's supervisor, default settings: action server killed, Rasa server hung; times to recover
-	$(PY) -m bot.recovery_bench --model $(MODEL)
+	$(PY) -m tools.perf.recovery --model $(MODEL)
 
 scale-test: train ## PostgreSQL + Redis + nginx + 2 Rasa replicas on loopback; kill one mid-run (minutes)
-	$(PY) -m bot.scale_test $(if $(QUICK),--quick)
+	$(PY) -m tools.perf.scale $(if $(QUICK),--quick)
 
 lock: ## re-resolve requirements.txt into requirements.lock (needs the network)
 	rm -rf /tmp/unknot-lock && $(BASE_PYTHON) -m venv /tmp/unknot-lock

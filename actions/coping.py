@@ -8,7 +8,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from bot.coping import choose_tips, parse_duration, parse_location, parse_severity
+from bot.flows.coping import choose_tips, parse_duration, parse_location, parse_severity
 
 FORM_SLOTS = ("pain_location", "pain_duration", "pain_severity", "red_flag_screen")
 

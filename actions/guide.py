@@ -7,7 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.guide import next_move
+from bot.flows.guide import next_move
 
 
 def previous_bot_action(tracker: Tracker) -> Optional[str]:

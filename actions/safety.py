@@ -11,7 +11,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.crisis import regional_lines_text
+from bot.flows.crisis import regional_lines_text
 from bot.safety.resources import region_from_text
 
 

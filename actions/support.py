@@ -6,7 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.fallback import affirmation_question
+from bot.flows.fallback import affirmation_question
 from bot.settings import load_settings
 
 

@@ -27,7 +27,7 @@ DEFAULT_MODEL = ROOT / "models" / "unknot.tar.gz"
 
 
 def _spacy_model(args: argparse.Namespace) -> int:
-    from bot.nlp import ensure_spacy_model
+    from bot.runtime.spacy_model import ensure_spacy_model
 
     settings = load_settings()
     built = ensure_spacy_model(settings.spacy_model_path, force=args.force)
@@ -48,7 +48,7 @@ def _crisis_domain(args: argparse.Namespace) -> int:
 
 
 def _exec(args: argparse.Namespace) -> int:
-    from bot.launcher import child_env
+    from bot.runtime.launcher import child_env
 
     command = [c for c in args.command if c != "--"]
     if not command:
@@ -58,7 +58,7 @@ def _exec(args: argparse.Namespace) -> int:
 
 
 def _actions(args: argparse.Namespace) -> int:
-    from bot.action_server import serve
+    from bot.runtime.action_server import serve
 
     settings = load_settings()
     serve(settings.host, settings.action_port)
@@ -68,7 +68,7 @@ def _actions(args: argparse.Namespace) -> int:
 def _web(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from bot.log_privacy import uvicorn_log_config
+    from bot.runtime.log_privacy import uvicorn_log_config
     from bot.web.app import create_app
 
     settings = load_settings()
@@ -96,8 +96,8 @@ Press Ctrl-C to stop.""", flush=True)
 
 
 def _run(args: argparse.Namespace) -> int:
-    from bot.launcher import Stack
-    from bot.supervisor import Supervisor, WatchdogPolicy
+    from bot.runtime.launcher import Stack
+    from bot.runtime.supervisor import Supervisor, WatchdogPolicy
 
     settings = load_settings()
     model = Path(args.model)
@@ -120,7 +120,6 @@ def _run(args: argparse.Namespace) -> int:
         print(f"Could not start Unknot: {error}", file=sys.stderr)
         return 1
     from bot.channels.telegram_status import telegram_status_line
-
     from bot.web.alerts import alert_status_line
 
     print(telegram_status_line(settings), flush=True)
@@ -140,7 +139,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _shell(args: argparse.Namespace) -> int:
-    from bot.launcher import Process, action_server_cmd, child_env
+    from bot.runtime.launcher import Process, action_server_cmd, child_env
 
     settings = load_settings()
     env = child_env(settings)

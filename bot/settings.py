@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-import re
 from typing import Dict, Mapping, Optional, Tuple
 
 from dotenv import dotenv_values
@@ -78,7 +78,7 @@ class Settings:
     clinic_contact: str = ""
     jwt_secret: str = ""
     log_level: str = "INFO"
-    # Rasa server HTTP limits (bot/hardening.py): body bytes, seconds for a request's head and body.
+    # Rasa server HTTP limits (bot/runtime/hardening.py): body bytes, seconds for a request's head and body.
     rasa_request_max_bytes: int = 64 * 1024
     rasa_request_timeout: int = 20
     # web app (widget host + staff review)
@@ -113,7 +113,7 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
-    # `make run`'s supervisor (bot.launcher.Supervisor): health checks and restarts
+    # `make run`'s supervisor (bot.runtime.launcher.Supervisor): health checks and restarts
     watchdog_interval_seconds: int = 5
     watchdog_timeout_seconds: int = 5
     watchdog_failures: int = 3

@@ -33,7 +33,7 @@ MAX_METADATA_BYTES = 2048
 # stored as BIGINT / compared as Python ints, so anything within 2**53 is safe everywhere.
 MAX_ID = 2 ** 53 - 1
 
-# What metadata the dialogue reads: the locale keys (bot/crisis.py LOCALE_KEYS). A client of
+# What metadata the dialogue reads: the locale keys (bot/flows/crisis.py LOCALE_KEYS). A client of
 # REST or the widget may send these; everything else is dropped.
 CLIENT_METADATA_KEYS: Dict[str, int] = {"locale": 35, "language_code": 35, "language": 35}
 METADATA_VALUE = re.compile(r"[A-Za-z0-9_.@/-]+")
@@ -134,7 +134,9 @@ def clean_metadata(raw: Any, allowed: Mapping[str, int] = CLIENT_METADATA_KEYS) 
 
 
 def _default_risk(text: str) -> bool:
-    from bot.safety import assess  # spaCy: loaded only when a message is over the hard limit
+    from bot.safety import (
+        assess,  # spaCy: loaded only when a message is over the hard limit
+    )
 
     return assess(text).is_risk
 

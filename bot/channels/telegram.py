@@ -39,8 +39,8 @@ from sanic.response import HTTPResponse
 from bot.channels.input_boundary import MAX_ID, checked_int
 from bot.channels.telegram_format import outgoing_messages
 from bot.channels.telegram_updates import (
-    SECRET_HEADER,
     CRISIS_HINT,
+    SECRET_HEADER,
     Incoming,
     MemoryUpdateLog,
     RecentNotices,

@@ -14,7 +14,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Dict, Mapping, Optional
 
-from bot.channels.input_boundary import MAX_ID, Rejected, accept_message, checked_int, clean_metadata
+from bot.channels.input_boundary import (
+    MAX_ID,
+    Rejected,
+    accept_message,
+    checked_int,
+    clean_metadata,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -212,7 +218,7 @@ class SqlUpdateLog:
     def __init__(self, db_url: str, bot_id: int, keep: timedelta = timedelta(days=2)) -> None:
         import sqlalchemy as sa
 
-        from bot.tracker_store import url_to_kwargs
+        from bot.storage.tracker_store import url_to_kwargs
 
         url_to_kwargs(db_url)  # creates the folder of a SQLite file, like the tracker store
         url = sa.engine.make_url(db_url)

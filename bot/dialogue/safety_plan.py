@@ -10,7 +10,7 @@ amount, and none asks for a promise.
 `safety_plan` slot (a mapping step -> text; "" for a skipped step), written by SafetyPolicy
 with the step's reply, so the plan is built, shown and resumed with the action server down.
 `safety_plan_text` holds the rendered plan that the replies show ({safety_plan_text}); the
-tracker store copies the plan into its own table (bot/safety_plan_table.py) for staff and
+tracker store copies the plan into its own table (bot/storage/safety_plan_table.py) for staff and
 deletion. A risk message typed as an answer is not an answer: the crisis reply comes first.
 """
 from __future__ import annotations

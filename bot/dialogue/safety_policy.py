@@ -12,18 +12,30 @@ from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
+from rasa.shared.core.constants import (
+    ACTION_LISTEN_NAME,
+    ACTION_SESSION_START_NAME,
+    REQUESTED_SLOT,
+)
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import (ActionExecuted, ActiveLoop, AllSlotsReset, Event, Restarted, SessionStarted, SlotSet,
-                                     UserUttered)
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    AllSlotsReset,
+    Event,
+    Restarted,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.input_boundary import is_long_message
-from bot.crisis import detect_region, detect_youth
-from bot.safety.crisis_domain import YOUTH_SUFFIX
 from bot.dialogue import crisis_flow, safety_context, safety_plan
 from bot.dialogue.safety_context import SESSION_START, ContextDecision, context_decision
+from bot.flows.crisis import detect_region, detect_youth
+from bot.safety.crisis_domain import YOUTH_SUFFIX
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +127,7 @@ class SessionView:
 def session_view(tracker: DialogueStateTracker) -> SessionView:
     """Read back to the session's start. `carried` is the `crisis` slot as it stood before the
     first message in view: carried over by action_session_start, or, when the conversation
-    window (bot/tracker_store.py) starts mid-session, set by the window's state prefix."""
+    window (bot/storage/tracker_store.py) starts mid-session, set by the window's state prefix."""
     # applied_events() starts after the latest session start or restart (and drops reverted turns)
     view = SessionView(started=any(isinstance(e, (SessionStarted, Restarted)) for e in tracker.events))
     seen_user = False
@@ -218,7 +230,7 @@ def context_inputs(tracker: DialogueStateTracker, max_turns: int
     """(current user turn, up to max_turns earlier user turns newest first with SESSION_START
     where the session began, the bot's last action before the current message), read from the
     raw events back to front. A restart counts as a session start. With the conversation window
-    on (bot/tracker_store.py, at least 5 user turns) the default 4 earlier turns are inside it."""
+    on (bot/storage/tracker_store.py, at least 5 user turns) the default 4 earlier turns are inside it."""
     current: Optional[Dict[str, Any]] = None
     earlier: List[Union[Dict[str, Any], str]] = []
     last_bot_action: Optional[str] = None

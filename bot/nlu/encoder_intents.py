@@ -7,7 +7,7 @@ just in my head" lands near "can stress cause back pain"); the n-grams carry
 spelling the word pieces blur ("anxeity", "kms", "7/10").
 
 Why not DIET with the embedding as a dense feature (what the issue first asked)?
-Measured with `python -m bot.evaluate --skip-cv`: DIET reading the embedding next
+Measured with `python -m tools.eval.nlu --skip-cv`: DIET reading the embedding next
 to the bags of words learned slowly and fell from 0.927 to 0.811 held-out
 macro-F1, while this linear model on the same vector reaches 0.97+ (README, NLU
 figures). It also trains in seconds instead of DIET's minutes and predicts with one
@@ -29,7 +29,12 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 

@@ -25,7 +25,7 @@ import numpy as np
 from bot.nlu.encoder_setup import Manifest, model_dir
 
 # transformers must never reach for a hub: set before it is imported.
-# (bot.launcher.child_env sets the same for every process it starts.)
+# (bot.runtime.launcher.child_env sets the same for every process it starts.)
 for _key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
     os.environ[_key] = "1"
 

@@ -8,7 +8,14 @@
 See docs in detector.py (how messages are judged), resources.py / crisis_lines.yml
 (the lines per region) and evaluate.py (``python -m bot.safety.evaluate``).
 """
-from .detector import RiskAssessment, RiskLevel, assess, explain, normalize_text, warm_up
+from .detector import (
+    RiskAssessment,
+    RiskLevel,
+    assess,
+    explain,
+    normalize_text,
+    warm_up,
+)
 from .normalize import normalize
 from .resources import (
     CrisisLine,

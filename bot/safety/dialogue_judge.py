@@ -1,7 +1,7 @@
 """Judging a multi-turn crisis dialogue, turn by turn, from what the bot replied.
 
 Pure functions over the bot's replies (REST/socket.io-shaped dicts: text, buttons, custom),
-used by the dialogue runner (`bot.eval_dialogues`, part of `make eval-safety`) and by the
+used by the dialogue runner (`tools.eval.dialogues`, part of `make eval-safety`) and by the
 integration tests. Each expectation token names a behaviour a person relies on; the list
 is closed so a typo in a dialogue file is an error, not a silent pass.
 

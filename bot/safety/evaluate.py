@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import yaml
 
 from .detector import RiskLevel, explain, warm_up
+from .resources import shows_crisis_lines
 
 DEFAULT_SET = Path(__file__).resolve().parents[2] / "data" / "safety" / "risk_labelled.yml"
 LABELS = ("risk", "none")
@@ -172,6 +174,48 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     print("")
     print("RESULT: " + ("FAIL" if failed else "PASS"))
     return 1 if failed else 0
+
+
+# --- the whole bot, judged by its replies ---------------------------------------
+
+@dataclass
+class BotReport:
+    missed: List[EvalItem] = field(default_factory=list)
+    false_positives: List[EvalItem] = field(default_factory=list)
+    risk_total: int = 0
+    none_total: int = 0
+
+    @property
+    def recall(self) -> float:
+        return 1 - len(self.missed) / self.risk_total if self.risk_total else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        return len(self.false_positives) / self.none_total if self.none_total else 0.0
+
+    def format(self) -> str:
+        lines = [f"whole bot (REST): recall {self.recall:.1%} ({self.risk_total - len(self.missed)}/"
+                 f"{self.risk_total}), false-positive rate {self.false_positive_rate:.1%} "
+                 f"({len(self.false_positives)}/{self.none_total})"]
+        lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in self.missed]
+        lines += [f"  FALSE +  [{i.category}] {i.text!r}" for i in self.false_positives]
+        return "\n".join(lines)
+
+
+def evaluate_bot(send: Callable[..., List[Dict]], items: Sequence[EvalItem]) -> BotReport:
+    report = BotReport()
+    for item in items:
+        replies = send(f"eval-{uuid.uuid4().hex[:12]}", item.text)
+        flagged = bool(replies) and shows_crisis_lines(replies[0])
+        if item.label == "risk":
+            report.risk_total += 1
+            if not flagged:
+                report.missed.append(item)
+        else:
+            report.none_total += 1
+            if any(shows_crisis_lines(r) for r in replies):
+                report.false_positives.append(item)
+    return report
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -12,15 +12,13 @@ import uuid
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-import pytest
 import yaml
 
-from bot.eval_safety import rest_sender
-from bot.launcher import Stack, child_env
+from bot.runtime.launcher import Stack, child_env
 from bot.safety.crisis_domain import write_training_domain
 from bot.settings import ROOT, load_settings
-from bot.tracker_store import remove_sqlite_files
-from tests.fakes.telegram_api import FakeTelegramApi
+from bot.storage.tracker_store import remove_sqlite_files
+from tests.support.rest import rest_sender
 
 TEST_DIR = ROOT / "var" / "test"
 TEST_MODEL = TEST_DIR / "models" / "unknot-test.tar.gz"

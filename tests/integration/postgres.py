@@ -1,6 +1,6 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for tests.
 
-The server itself comes from `bot.services.postgres_server` (also used by
+The server itself comes from `tests.support.services.postgres_server` (also used by
 `make scale-test`): Debian's `postgresql` is installed when the binaries are
 missing (the machines CI runs on start without it). The tests skip, with the
 reason, only when that is impossible (not root, no apt).
@@ -12,7 +12,7 @@ from typing import Iterator
 
 import pytest
 
-from bot import services
+from tests.support import services
 
 
 def postgres_server() -> Iterator[str]:

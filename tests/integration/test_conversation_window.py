@@ -18,10 +18,10 @@ import pytest
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, UserUttered
 
-from bot.settings import ROOT
-from bot.tracker_store import UrlSQLTrackerStore
-from tests.integration.conftest import TEST_DIR, Chat
 from bot.safety.resources import shows_crisis_lines
+from bot.settings import ROOT
+from bot.storage.tracker_store import UrlSQLTrackerStore
+from tests.integration.conftest import TEST_DIR, Chat
 from tests.unit.test_tracker_window import run
 
 pytestmark = pytest.mark.slow

@@ -3,7 +3,7 @@ the state surviving a Rasa restart, the flag rising to "acted" without the actio
 and follow-up turns with the action server down.
 
 The dialogues in tests/safety/dialogue_cases/ were written by the engineer who built the
-flow (not blind); the blind set is run by `make eval-safety` (bot/eval_dialogues.py)."""
+flow (not blind); the blind set is run by `make eval-safety` (tools/eval/dialogues.py)."""
 from __future__ import annotations
 
 import json
@@ -85,7 +85,7 @@ def test_follow_up_turns_keep_the_lines_and_the_emergency_number_with_the_action
 def test_a_safety_plan_is_stored_shown_again_and_deleted_with_the_conversation(chat: Chat, tmp_path):
     import sqlalchemy as sa
 
-    from bot import safety_plan_table
+    from bot.storage import safety_plan_table
     from bot.web.staff import queries, retention
 
     sender = chat.new_sender()

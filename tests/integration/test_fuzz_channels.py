@@ -28,7 +28,13 @@ import socketio
 from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import parse_html
 from tests.integration.conftest import TEST_DIR
-from tests.integration.fuzz_corpus import REST_CASES, SOCKETIO_CASES, TELEGRAM_CASES, Case, all_cases
+from tests.integration.fuzz_corpus import (
+    REST_CASES,
+    SOCKETIO_CASES,
+    TELEGRAM_CASES,
+    Case,
+    all_cases,
+)
 
 pytestmark = pytest.mark.slow
 

@@ -4,8 +4,8 @@ import asyncio
 
 import pytest
 
-from bot.lock_store import lock_store_from_url
-from bot.services import ServiceUnavailable, redis_server
+from bot.storage.lock_store import lock_store_from_url
+from tests.support.services import ServiceUnavailable, redis_server
 
 
 @pytest.fixture(scope="module")

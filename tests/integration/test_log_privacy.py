@@ -1,5 +1,5 @@
 """The shared test stack's own log files hold no words a person or a reviewer
-typed (bot/log_privacy.py): the web app's access log keeps paths, not query
+typed (bot/runtime/log_privacy.py): the web app's access log keeps paths, not query
 strings (a staff search is a query string), and the Rasa server and action
 server logs keep none of the messages sent here."""
 from __future__ import annotations

@@ -8,7 +8,6 @@ import yaml
 
 from bot.safety.crisis_domain import YOUTH_SUFFIX, write_training_domain
 from bot.settings import ROOT
-
 from tests.integration.conftest import TEST_DIR, rasa
 
 pytestmark = pytest.mark.slow

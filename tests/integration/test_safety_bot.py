@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.eval_safety import evaluate_bot, rest_sender
-from bot.safety.evaluate import DEFAULT_SET, load_set
+from bot.safety.evaluate import DEFAULT_SET, evaluate_bot, load_set
 from tests.integration.conftest import TEST_DIR
+from tests.support.rest import rest_sender
 
 pytestmark = pytest.mark.slow
 

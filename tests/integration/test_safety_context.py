@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.integration.conftest import Chat
 from bot.safety.resources import shows_crisis_lines
+from tests.integration.conftest import Chat
 from tests.integration.test_conversations import events_for
 
 pytestmark = pytest.mark.slow

@@ -14,9 +14,9 @@ from typing import Iterator, List, Tuple
 
 import pytest
 
-from bot.launcher import Stack, http_ok
+from bot.runtime.launcher import Stack, http_ok
 from bot.safety.resources import shows_crisis_lines
-from bot.tracker_store import remove_sqlite_files
+from bot.storage.tracker_store import remove_sqlite_files
 from tests.integration.conftest import TEST_DIR, Chat, test_settings
 
 pytestmark = pytest.mark.slow
@@ -176,7 +176,7 @@ def test_a_button_the_bot_offered_still_works(chat):
 
 def test_the_model_was_warmed_up_before_the_server_answered_and_nothing_was_stored(server):
     log = server.rasa.log_path.read_text(errors="replace")
-    assert "Model warmed up in" in log, "bot/warm_up.py did not run"
+    assert "Model warmed up in" in log, "bot/runtime/warm_up.py did not run"
     assert log.index("Model warmed up in") < log.index("Rasa server is up and running")
     with sqlite3.connect(DB) as db:
         stored = db.execute("SELECT COUNT(*) FROM events WHERE sender_id = 'unknot-warm-up'").fetchone()[0]

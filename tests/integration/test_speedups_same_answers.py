@@ -1,4 +1,4 @@
-"""The speedups that replace Rasa methods on the prediction path (bot/speedups.py:
+"""The speedups that replace Rasa methods on the prediction path (bot/runtime/speedups.py:
 graphs run without dask, remembered rule matches, dialogue states replayed
 incrementally) must not change a single decision. The test model answers
 the same conversations with them and with Rasa's own methods (speedups.suspended),
@@ -10,7 +10,8 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from bot import bench, speedups
+from bot.runtime import speedups
+from tests.support.conversations import conversation, nlu_examples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -53,8 +54,8 @@ def agent(test_model):
 
 
 def _conversations() -> List[List[str]]:
-    pool = bench.nlu_examples(ROOT / "tests" / "nlu" / "heldout.yml")
-    drawn = [bench.conversation(pool, 10, f"same-{i}") for i in range(12)]
+    pool = nlu_examples(ROOT / "tests" / "nlu" / "heldout.yml")
+    drawn = [conversation(pool, 10, f"same-{i}") for i in range(12)]
     return SCRIPTED + drawn
 
 

@@ -11,7 +11,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import ROOT
-from bot.tracker_store import UrlSQLTrackerStore, remove_sqlite_files
+from bot.storage.tracker_store import UrlSQLTrackerStore, remove_sqlite_files
 
 
 def test_sqlite_store_saves_in_wal_mode_and_other_connections_see_every_event(tmp_path):

@@ -19,11 +19,12 @@ import uuid
 
 import pytest
 
-from bot.eval_safety import has_crisis_lines, rest_sender
-from bot.launcher import Stack, http_ok
-from bot.services import free_port
-from bot.supervisor import RUNNING, Supervisor, WatchdogPolicy
+from bot.runtime.launcher import Stack, http_ok
+from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
+from bot.safety.resources import shows_crisis_lines
 from tests.integration.conftest import test_settings as stack_settings
+from tests.support.rest import rest_sender
+from tests.support.services import free_port
 
 pytestmark = pytest.mark.slow
 
@@ -95,7 +96,7 @@ def test_the_action_server_killed_leaves_the_rasa_server_up_with_crisis_lines_an
     os.killpg(actions_before.pid, signal.SIGKILL)
     wait_until(lambda: not http_ok(stack.actions.health_url, 1), 30, "the action server gone", supervised.lines)
     replies = supervised.send(f"sup-{uuid.uuid4().hex[:12]}", "i want to end my life")
-    assert replies and has_crisis_lines(replies[0])
+    assert replies and shows_crisis_lines(replies[0])
 
     took = wait_until(lambda: stack.actions.popen is not actions_before and http_ok(stack.actions.health_url, 2),
                       180, "the action server back", supervised.lines)
@@ -124,5 +125,5 @@ def test_a_hung_rasa_server_is_killed_by_the_watchdog_and_answers_again(supervis
     assert watchdog and watchdog[0].startswith("The Rasa server stopped answering (3 health checks of ")
     assert "killed it with SIGKILL. Restarting it in 1 s (attempt 1); log: " in watchdog[0]
     replies = supervised.send(f"sup-{uuid.uuid4().hex[:12]}", "i want to kill myself")
-    assert replies and has_crisis_lines(replies[0])
+    assert replies and shows_crisis_lines(replies[0])
     assert stack.actions.popen is actions_before  # the action server was left alone

@@ -7,7 +7,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import ROOT
-from bot.tracker_store import UrlSQLTrackerStore
+from bot.storage.tracker_store import UrlSQLTrackerStore
 from tests.integration.postgres import postgres_server
 
 

@@ -126,7 +126,7 @@ def test_browsers_on_other_origins_cannot_connect(url_and_origin):
 
 
 def test_a_risk_message_gets_crisis_lines_in_the_very_first_reply(url_and_origin):
-    from bot.eval_safety import has_crisis_lines
+    from bot.safety.resources import shows_crisis_lines
 
     async def scenario():
         person = Client(*url_and_origin)
@@ -139,4 +139,4 @@ def test_a_risk_message_gets_crisis_lines_in_the_very_first_reply(url_and_origin
             await person.close()
 
     replies = run(scenario())
-    assert has_crisis_lines(replies[0]), replies[0]
+    assert shows_crisis_lines(replies[0]), replies[0]

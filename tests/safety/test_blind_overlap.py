@@ -1,9 +1,9 @@
-"""bot/safety/blind_overlap.py: how close a blind batch is to the training texts."""
+"""tools/eval/blind_overlap.py: how close a blind batch is to the training texts."""
 from pathlib import Path
 
 import yaml
 
-from bot.safety import blind_overlap
+from tools.eval import blind_overlap
 
 
 def _root(tmp_path: Path) -> Path:

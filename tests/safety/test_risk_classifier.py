@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 from bot.safety import classifier as C
-
 from tests.safety.tiny_risk_sets import NONE, RISK
 
 

@@ -1,7 +1,6 @@
 """Risk detector: API, each category, every hyperbole guard, context rules, robustness."""
 import dataclasses
 import re
-import statistics
 import threading
 import time
 from pathlib import Path
@@ -9,8 +8,7 @@ from pathlib import Path
 import pytest
 
 import bot.safety as safety
-from bot.safety import RiskAssessment, RiskLevel, assess, explain
-from bot.safety import detector
+from bot.safety import RiskAssessment, RiskLevel, assess, detector, explain
 
 NONE, POSSIBLE, HIGH = RiskLevel.NONE, RiskLevel.POSSIBLE, RiskLevel.HIGH
 

@@ -4,8 +4,7 @@ idioms and third-person forms are not, a negation lowers HIGH to POSSIBLE but ne
 Sentences written for this test; none is taken from the blind or labelled sets."""
 import pytest
 
-from bot.safety import RiskLevel, assess, explain
-from bot.safety import multilingual
+from bot.safety import RiskLevel, assess, explain, multilingual
 from bot.safety.multilingual import NON_ENGLISH, fold
 
 NONE, POSSIBLE, HIGH = RiskLevel.NONE, RiskLevel.POSSIBLE, RiskLevel.HIGH

@@ -6,8 +6,15 @@ import pytest
 
 from bot.safety import resources as R
 from bot.safety.resources import (
-    CrisisLine, CrisisLinesError, format_lines_text, lines_for, load_crisis_lines,
-    region_from_locale, region_from_text, sms_link, tel_link,
+    CrisisLine,
+    CrisisLinesError,
+    format_lines_text,
+    lines_for,
+    load_crisis_lines,
+    region_from_locale,
+    region_from_text,
+    sms_link,
+    tel_link,
 )
 
 REGIONS = ("US", "CA", "GB", "IE", "AU", "INTL")

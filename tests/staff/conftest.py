@@ -19,11 +19,11 @@ import pytest
 import sqlalchemy as sa
 from starlette.testclient import TestClient
 
-from bot.eval_safety import rest_sender
+from bot.storage.window_table import tracker_windows
 from bot.web.staff import auth, db
-from bot.window_table import tracker_windows
 from tests.integration.conftest import test_settings
 from tests.integration.postgres import postgres_server
+from tests.support.rest import rest_sender
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'
 PII_EMAIL = "jo.bloggs@example.com"
@@ -63,7 +63,7 @@ def bot_conversations(stack) -> Dict[str, Dict]:
                 "SELECT sender_id, type_name, timestamp, intent_name, action_name, data FROM events "
                 "WHERE sender_id = ? ORDER BY id", (sender,))]
             assert rows, f"the bot stored nothing for {name}"
-            # the tracker store's window of the conversation (bot/window_table.py)
+            # the tracker store's window of the conversation (bot/storage/window_table.py)
             windows = [dict(r) for r in conn.execute(
                 "SELECT sender_id, last_event_id, last_event_time, events_json, updated "
                 "FROM unknot_tracker_windows WHERE sender_id = ?", (sender,))]
@@ -89,7 +89,7 @@ def fill_database(url: str, conversations: Dict[str, Dict]) -> Dict[str, str]:
     days back (for retention), and `telegram` is a copy of `plain` relabelled
     as the telegram channel (the test stack only speaks REST). Returns
     {name: sender_id}."""
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.storage.tracker_store import UrlSQLTrackerStore
 
     UrlSQLTrackerStore(db_url=url)  # creates the database (PostgreSQL: via login_db) and `events`
     senders = {name: c["sender"] for name, c in conversations.items()}

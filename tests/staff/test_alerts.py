@@ -23,13 +23,21 @@ from typing import Dict, List
 import pytest
 import sqlalchemy as sa
 
-from bot.eval_safety import rest_sender
 from bot.settings import ROOT
 from bot.web.alerts import store
 from bot.web.alerts.worker import AlertWorker
 from bot.web.staff import db, queries
 from tests.fakes.alert_receiver import SmtpReceiver, WebhookReceiver, free_port
-from tests.staff.conftest import PASSWORDS, _shifted, app_settings, csrf, login, make_client, wait_for
+from tests.staff.conftest import (
+    PASSWORDS,
+    _shifted,
+    app_settings,
+    csrf,
+    login,
+    make_client,
+    wait_for,
+)
+from tests.support.rest import rest_sender
 
 KEY = "t" * 48
 # The issue's case: a "possible" first message, then the person confirms and
@@ -71,7 +79,7 @@ def seed(url: str, conversations: Dict[str, List[dict]], plan: Dict[str, int], a
     the database at `url` (Rasa's own `events` schema). Copy i is moved i
     seconds further back (plus `age`), so waiting times differ. Returns the new
     sender ids per name."""
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.storage.tracker_store import UrlSQLTrackerStore
 
     UrlSQLTrackerStore(db_url=url)
     engine = db.get_engine(url)

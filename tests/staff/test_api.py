@@ -5,20 +5,24 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
-import subprocess
-import sys
 import time
 
 import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.settings import ROOT
-from bot.web.staff import db, queries, summary
-from bot.web.staff import create_staff_app
-from tests.staff.conftest import (OLD_DAYS, PII_EMAIL, PII_PHONE, XSS, app_settings, csrf, login, make_client)
+from bot.web.staff import create_staff_app, db, queries, summary
+from tests.staff.conftest import (
+    OLD_DAYS,
+    PII_EMAIL,
+    PII_PHONE,
+    XSS,
+    app_settings,
+    csrf,
+    login,
+    make_client,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -121,8 +125,9 @@ def test_login_cookie_is_httponly_samesite_and_wrong_passwords_are_rate_limited(
 
 
 def test_secure_cookie_in_production_and_over_https(url):
-    from bot.web.app import create_app
     from starlette.testclient import TestClient
+
+    from bot.web.app import create_app
 
     for client in (make_client(url, UNKNOT_ENV="production"),
                    TestClient(create_app(app_settings(url)), base_url="https://127.0.0.1")):
@@ -188,7 +193,7 @@ def test_identifiers_are_masked_in_transcripts_lists_and_exports(reviewer, engin
 
 
 def test_the_persons_safety_plan_is_on_the_conversation_page_masked(reviewer, engine, senders):
-    from bot import safety_plan_table
+    from bot.storage import safety_plan_table
     sender = senders["risk_high"]
     plan = {"warning_signs": "I stop replying to texts", "coping": "", "people": f"my sister {PII_PHONE}"}
     with engine.begin() as conn:

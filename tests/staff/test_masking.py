@@ -1,8 +1,8 @@
 """The masker hides identifiers people type and keeps what staff need to read."""
 import pytest
 
-from bot.web.staff.masking import mask, published_numbers
 from bot.settings import ROOT
+from bot.web.staff.masking import mask, published_numbers
 
 
 @pytest.mark.parametrize("text, expected", [

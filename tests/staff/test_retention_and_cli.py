@@ -9,8 +9,8 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from bot import safety_plan_table
 from bot.settings import ROOT
+from bot.storage import safety_plan_table
 from bot.web.staff import auth, db, summary
 from tests.staff.conftest import login, make_client
 
@@ -44,7 +44,7 @@ def test_retention_deletes_old_conversations_from_events_and_every_staff_table(s
     client.post(f"/staff/conversations/{cid}/tags", data={"tags": "old", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/notes", data={"body": "OLDNOTEMARKER", "csrf_token": token})
     client.post(f"/staff/conversations/{cid}/unmask", data={"csrf_token": token})
-    with engine.begin() as conn:  # and the person made a safety plan in it (bot/safety_plan_table.py)
+    with engine.begin() as conn:  # and the person made a safety plan in it (bot/storage/safety_plan_table.py)
         safety_plan_table.store(conn, old, {"warning_signs": "OLDPLANMARKER"}, 1.0)
     found = [t for t, v in every_text_cell(engine) if old in v or "OLDCONVERSATIONMARKER" in v or "OLDNOTEMARKER" in v]
     found += [t for t, v in every_text_cell(engine) if "OLDPLANMARKER" in v]

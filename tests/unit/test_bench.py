@@ -5,8 +5,11 @@ import math
 
 import pytest
 
-from bot import bench
-from bot.bench import Batch, check_target, compare, format_table, percentile, ratio, summarize_repetitions
+from bot.settings import ROOT
+from tests.support import conversations
+from tools.perf import bench, load, processes, report
+from tools.perf.report import check_target, compare, format_table
+from tools.perf.stats import Batch, percentile, ratio, summarize_repetitions
 
 
 def test_percentile_interpolates_linearly_like_numpy():
@@ -58,8 +61,8 @@ def _result(throughput, p95, cold, rss, early, late):
 
 
 def test_table_has_both_bots_ratio_target_and_verdict():
-    unknot = bench.flat_figures(_result(30, 100, 40, 700, 50, 55))
-    starter = bench.flat_figures(_result(12, 400, 120, 1100, 80, 200))
+    unknot = report.flat_figures(_result(30, 100, 40, 700, 50, 55))
+    starter = report.flat_figures(_result(12, 400, 120, 1100, 80, 200))
     rows = compare(unknot, starter)
     by_name = {r["figure"]: r for r in rows}
     assert by_name["throughput_c10"]["ratio"] == pytest.approx(2.5) and by_name["throughput_c10"]["met"] is True
@@ -86,19 +89,19 @@ def test_messages_come_from_the_test_sets_without_entity_markup(tmp_path):
     nlu = tmp_path / "nlu.yml"
     nlu.write_text('version: "3.1"\nnlu:\n- intent: greet\n  examples: |\n    - hi\n    - try [box breathing](exercise)\n'
                    '- lookup: exercise\n  examples: |\n    - not a message\n')
-    assert bench.nlu_examples(nlu) == ["hi", "try box breathing"]
+    assert conversations.nlu_examples(nlu) == ["hi", "try box breathing"]
     stories = tmp_path / "stories.yml"
     stories.write_text('stories:\n- story: s\n  steps:\n  - user: |\n      hello there\n    intent: greet\n'
                        '  - action: utter_greet\n  - user: /affirm\n')
-    assert bench.story_messages(stories) == ["hello there"]
-    heldout = bench.nlu_examples(bench.ROOT / "tests" / "nlu" / "heldout.yml")
+    assert conversations.story_messages(stories) == ["hello there"]
+    heldout = conversations.nlu_examples(ROOT / "tests" / "nlu" / "heldout.yml")
     assert len(heldout) > 300 and not any("](" in m for m in heldout)
 
 
 def test_conversations_are_repeatable():
     pool = [f"m{i}" for i in range(50)]
-    assert bench.conversation(pool, 10, "a") == bench.conversation(pool, 10, "a")
-    assert bench.conversation(pool, 10, "a") != bench.conversation(pool, 10, "b")
+    assert conversations.conversation(pool, 10, "a") == conversations.conversation(pool, 10, "a")
+    assert conversations.conversation(pool, 10, "a") != conversations.conversation(pool, 10, "b")
 
 
 def test_client_counts_errors_and_times_answers():
@@ -115,7 +118,7 @@ def test_client_counts_errors_and_times_answers():
             return web.json_response([{"recipient_id": body["sender"], "text": "echo " + body["message"]}])
 
         async with serving({"/webhooks/rest/webhook": webhook}) as port:
-            return await bench.run_conversations(f"http://127.0.0.1:{port}",
+            return await load.run_conversations(f"http://127.0.0.1:{port}",
                                                  [("a", ["1", "2"]), ("b", ["3"]), ("broken", ["4", "5"])])
 
     batch = asyncio.run(scenario())
@@ -125,14 +128,14 @@ def test_client_counts_errors_and_times_answers():
 
 def test_rss_of_this_process_is_positive():
     import os
-    assert bench.rss_mb(os.getpid()) > 1
+    assert processes.rss_mb(os.getpid()) > 1
 
 
 def test_the_starter_runs_untuned():
     import os
     os.environ["MALLOC_ARENA_MAX"] = "2"
     try:
-        env = bench.stock_env()
+        env = processes.stock_env()
     finally:
         del os.environ["MALLOC_ARENA_MAX"]
     assert "MALLOC_ARENA_MAX" not in env and env["RASA_TELEMETRY_ENABLED"] == "false"
@@ -140,7 +143,7 @@ def test_the_starter_runs_untuned():
 
 def test_the_long_conversation_sends_the_same_message_at_both_measured_turns():
     pool = [f"message {i}" for i in range(50)]
-    messages = bench.long_messages(pool, 100, 5, "long-0")
+    messages = conversations.long_messages(pool, 100, 5, "long-0")
     assert len(messages) == 100 and messages[99] == messages[4]
-    assert messages[:99] == bench.conversation(pool, 100, "long-0")[:99]
-    assert bench.long_messages(pool, 100, 5, "long-1") != messages
+    assert messages[:99] == conversations.conversation(pool, 100, "long-0")[:99]
+    assert conversations.long_messages(pool, 100, 5, "long-1") != messages

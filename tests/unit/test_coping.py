@@ -1,8 +1,15 @@
 """Understanding the coping form's answers and choosing tips."""
 import pytest
 
-from bot.coping import (ACUTE, CHRONIC, SUBACUTE, choose_tips, parse_duration, parse_location,
-                        parse_severity)
+from bot.flows.coping import (
+    ACUTE,
+    CHRONIC,
+    SUBACUTE,
+    choose_tips,
+    parse_duration,
+    parse_location,
+    parse_severity,
+)
 
 
 @pytest.mark.parametrize("text,expected", [

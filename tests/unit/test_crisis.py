@@ -1,12 +1,11 @@
 """The crisis replies rendered from crisis_lines.yml (one source for every number) and the region."""
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
-from bot.crisis import detect_region
+from bot.flows.crisis import detect_region
 from bot.safety import crisis_domain, resources
 from bot.safety.dialogue_judge import first_line_regions
 from bot.settings import ROOT
@@ -169,5 +168,5 @@ def test_young_people_get_their_lines_first_and_adults_never_see_them():
     ("my son is 15 years old", None), ("i took 15 pills", None), ("i slept 15 hours", None),
     ("im 34", False), ("i'm 19 and tired of everything", False)])
 def test_what_a_person_says_about_their_age(text, youth):
-    from bot.crisis import detect_youth
+    from bot.flows.crisis import detect_youth
     assert detect_youth(text) is youth

@@ -4,8 +4,17 @@ The phrasings are general shapes (an act, means at hand, doubt, refusing to call
 wordings each, none copied from the blind dialogue set."""
 import pytest
 
-from bot.dialogue.crisis_flow import (ACTED, ACTIVE, ASK_DIRECT, IMMEDIATE, SAFE, Message, decide, raise_level,
-                                      state_from_actions)
+from bot.dialogue.crisis_flow import (
+    ACTED,
+    ACTIVE,
+    ASK_DIRECT,
+    IMMEDIATE,
+    SAFE,
+    Message,
+    decide,
+    raise_level,
+    state_from_actions,
+)
 
 
 def kind(text, state=ACTIVE, last=ASK_DIRECT, intent="nlu_fallback", risk=None, **kw):

@@ -5,7 +5,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.encoder_intents import INTENT_RANKING, IntentModel, ranking

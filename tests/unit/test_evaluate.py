@@ -1,14 +1,30 @@
-"""bot.evaluate's pure parts: the fold split, the YAML it writes, the reports, the tables and
+"""tools.eval.nlu's pure parts: the fold split, the YAML it writes, the reports, the tables and
 the gap analysis. Nothing here trains or loads a model."""
 from collections import Counter
 
 import pytest
 import yaml
 
-from bot import evaluate
-from bot.evaluate import (Example, attach, contract_summary, format_contract, format_fold_table, format_gap,
-                          format_table, gap_analysis, load_nlu, macro_f1, mean_over_folds, nearest, nlu_yaml,
-                          plain_text, report_from_pairs, stratified_folds, top_confusions)
+from tools.eval import nlu as evaluate
+from tools.eval.nlu import (
+    Example,
+    attach,
+    contract_summary,
+    format_contract,
+    format_fold_table,
+    format_gap,
+    format_table,
+    gap_analysis,
+    load_nlu,
+    macro_f1,
+    mean_over_folds,
+    nearest,
+    nlu_yaml,
+    plain_text,
+    report_from_pairs,
+    stratified_folds,
+    top_confusions,
+)
 
 
 def _intents(counts):

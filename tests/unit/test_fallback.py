@@ -1,4 +1,4 @@
-from bot.fallback import INTENT_LABELS, affirmation_question
+from bot.flows.fallback import INTENT_LABELS, affirmation_question
 
 
 def test_guess_is_asked_in_plain_words_with_yes_no_buttons():

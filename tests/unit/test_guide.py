@@ -1,8 +1,16 @@
 """The walkthrough and guided exercises, step by step, without a Rasa server."""
 import pytest
 
-from bot.guide import (BREATHING, CHECKIN, EXERCISES, EXPLAIN, EXPLAIN_STEPS, PMR, all_responses,
-                       next_move)
+from bot.flows.guide import (
+    BREATHING,
+    CHECKIN,
+    EXERCISES,
+    EXPLAIN,
+    EXPLAIN_STEPS,
+    PMR,
+    all_responses,
+    next_move,
+)
 
 
 def walk(intents, guide=None, step=None, exercise=None):

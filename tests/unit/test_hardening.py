@@ -10,15 +10,20 @@ import sqlite3
 import pytest
 from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    BotUttered,
+    SessionStarted,
+    UserUttered,
+)
 from rasa.shared.nlu.constants import INTENT, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from sanic.compat import Header
 
-from bot import hardening
 from bot.nlu import typed_payloads
+from bot.runtime import hardening
 from bot.settings import ROOT
-from bot.tracker_store import STORED_ATTR, UrlSQLTrackerStore
+from bot.storage.tracker_store import STORED_ATTR, UrlSQLTrackerStore
 
 SECRET_WORDS = "my-private-words-9931"
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.launcher import Process, child_env, http_ok, rasa_server_cmd
-from bot.services import free_port
+from bot.runtime.launcher import Process, child_env, http_ok, rasa_server_cmd
+from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
 from bot.settings import load_settings
-from bot.supervisor import RUNNING, Supervisor, WatchdogPolicy
+from tests.support.services import free_port
 
 
 def test_children_never_phone_home_and_get_every_setting():
@@ -34,7 +34,7 @@ def test_every_child_gets_the_same_signing_key():
 
 
 def test_the_stack_runs_the_web_app_on_its_port(tmp_path):
-    from bot.launcher import Stack
+    from bot.runtime.launcher import Stack
 
     stack = Stack(load_settings({"WEB_PORT": "8123"}), tmp_path / "m.tar.gz")
     assert [p.name for p in stack.processes] == ["action server", "Rasa server", "web app"]

@@ -1,4 +1,4 @@
-"""Logs keep event names and sizes, never a person's words (bot/log_privacy.py).
+"""Logs keep event names and sizes, never a person's words (bot/runtime/log_privacy.py).
 
 Each test first shows the words reach the log without the change (so the check
 can fail), then that they do not with it. Rasa's own structlog set-up
@@ -11,7 +11,7 @@ import logging
 import pytest
 import structlog
 
-from bot import log_privacy
+from bot.runtime import log_privacy
 
 SECRET = "i took all my pills SECRETMARKER"
 
@@ -54,7 +54,9 @@ def test_rasa_exception_events_lose_text_and_frame_locals(rasa_structlog, caplog
 
 
 def test_rasa_parser_warning_on_a_slash_message_loses_the_text(rasa_structlog, caplog):
-    from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
+    from rasa.shared.core.training_data.story_reader.yaml_story_reader import (
+        YAMLStoryReader,
+    )
     from rasa.shared.nlu.training_data.message import Message
 
     caplog.set_level(logging.INFO)

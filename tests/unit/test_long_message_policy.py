@@ -4,8 +4,15 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop
 
 from bot.channels.input_boundary import LONG_MESSAGE_KEY
 from bot.dialogue.safety_policy import LONG_MESSAGE_ACTION
-
-from tests.unit.test_safety_policy import FIRST, domain, policy, predict, start, turn, user  # noqa: F401 (fixtures)
+from tests.unit.test_safety_policy import (  # noqa: F401 (fixtures)
+    FIRST,
+    domain,
+    policy,
+    predict,
+    start,
+    turn,
+    user,
+)
 
 LONG = {LONG_MESSAGE_KEY: True}
 TEXT = "my back has been sore after long days at the desk. " * 50

@@ -3,7 +3,7 @@ they reach a Rasa replica (issue 15). `nginx -t` on the rendered file is in
 tests/unit/test_scale.py."""
 import re
 
-from bot.services import render_nginx
+from tests.support.services import render_nginx
 
 
 def directives(text: str) -> dict:

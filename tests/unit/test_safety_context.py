@@ -14,11 +14,15 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.safety_context import SESSION_START, context_decision, turn_cues
 from bot.dialogue import crisis_flow
-from bot.dialogue.safety_policy import SafetyPolicy, context_inputs, next_safety_action, tracker_context
+from bot.dialogue.safety_context import SESSION_START, context_decision, turn_cues
+from bot.dialogue.safety_policy import (
+    SafetyPolicy,
+    context_inputs,
+    next_safety_action,
+    tracker_context,
+)
 from bot.safety.crisis_domain import write_training_domain
-from bot.settings import ROOT
 
 DOSE = "how many of my pills can i take at once"
 BURDEN = "i'm just a burden to everyone"

@@ -4,7 +4,15 @@ as an answer gets the lines first, the plan shown back in the person's own words
 import pytest
 
 from bot.dialogue import safety_plan as sp
-from bot.dialogue.crisis_flow import ACTIVE, IMMEDIATE, SAFE, Message, decide, normalise, state_from_actions
+from bot.dialogue.crisis_flow import (
+    ACTIVE,
+    IMMEDIATE,
+    SAFE,
+    Message,
+    decide,
+    normalise,
+    state_from_actions,
+)
 
 
 def step(text, last, plan=None, state=ACTIVE, intent="nlu_fallback", risk=None):

@@ -3,10 +3,21 @@ session, the slots it writes without the action server, and the topic answers it
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, ActiveLoop, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActiveLoop,
+    SessionStarted,
+    SlotSet,
+    UserUttered,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue.safety_policy import SafetyPolicy, next_safety_action, session_view, topic_answers
+from bot.dialogue.safety_policy import (
+    SafetyPolicy,
+    next_safety_action,
+    session_view,
+    topic_answers,
+)
 from bot.safety.crisis_domain import write_training_domain
 
 FIRST = ("utter_crisis_first", "utter_crisis_ask_direct")

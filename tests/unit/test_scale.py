@@ -7,9 +7,9 @@ import threading
 
 import pytest
 
-from bot import scale_test
-from bot.scale_test import ConversationLog, check_conversations, passed
-from bot.services import ServiceUnavailable, fill_placeholders, render_nginx
+from tests.support.services import ServiceUnavailable, fill_placeholders, render_nginx
+from tools.perf import scale as scale_test
+from tools.perf.scale import ConversationLog, check_conversations, passed
 
 A, B = "127.0.0.1:5710", "127.0.0.1:5711"
 
@@ -77,7 +77,7 @@ def test_nginx_config_routes_rest_by_conversation_and_socketio_by_client():
 
 
 def test_nginx_accepts_the_rendered_config():
-    from bot.services import nginx_check
+    from tests.support.services import nginx_check
 
     try:
         result = nginx_check([A, B])
@@ -118,7 +118,7 @@ def _fake_replica(port_holder, name):
 
 
 def test_nginx_keeps_a_conversation_on_one_replica_and_moves_it_when_that_one_dies():
-    from bot.services import free_port, nginx_server
+    from tests.support.services import free_port, nginx_server
 
     ports_a, ports_b = [], []
     with _fake_replica(ports_a, "A") as stop_a, _fake_replica(ports_b, "B") as stop_b:

@@ -5,8 +5,13 @@ import asyncio
 
 import pytest
 
-from bot import scheduling
-from bot.scheduling import CrisisConversations, PriorityGate, is_urgent, limit_from_env
+from bot.runtime import scheduling
+from bot.runtime.scheduling import (
+    CrisisConversations,
+    PriorityGate,
+    is_urgent,
+    limit_from_env,
+)
 
 
 def run(coro):

@@ -9,7 +9,12 @@ import numpy as np
 import pytest
 
 from bot.nlu import encoder_setup
-from bot.nlu.encoder_setup import EncoderSetupError, Manifest, extract_model, verify_model_dir
+from bot.nlu.encoder_setup import (
+    EncoderSetupError,
+    Manifest,
+    extract_model,
+    verify_model_dir,
+)
 from bot.nlu.sentence_encoder import EmbeddingCache, default_model_dir, get_encoder
 
 PUBLISHED = {(0, 1): 0.6660, (0, 2): 0.1046, (1, 2): 0.1411}

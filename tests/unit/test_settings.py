@@ -114,7 +114,7 @@ def test_one_machine_by_default_sqlite_and_in_memory_locks(monkeypatch):
 def test_several_replicas_postgresql_and_redis_from_the_environment(monkeypatch):
     from rasa.core.lock_store import LockStore, RedisLockStore
 
-    from bot.tracker_store import url_to_kwargs
+    from bot.storage.tracker_store import url_to_kwargs
 
     tracker, lock = _endpoints(monkeypatch, {
         "DATABASE_URL": "postgresql://unknot:pw@10.0.0.5:5432/unknot",
@@ -139,7 +139,7 @@ def test_lock_store_settings_round_trip_and_refuse_bad_values():
 
 
 def test_tracker_window_setting_reaches_the_tracker_store(monkeypatch):
-    from bot.tracker_store import UrlSQLTrackerStore
+    from bot.storage.tracker_store import UrlSQLTrackerStore
 
     assert load_settings({}).tracker_window_turns == 10
     s = load_settings({"TRACKER_WINDOW_TURNS": "0"})
@@ -154,7 +154,7 @@ def test_tracker_window_setting_reaches_the_tracker_store(monkeypatch):
 
 
 def test_redis_url_parts():
-    from bot.lock_store import redis_kwargs
+    from bot.storage.lock_store import redis_kwargs
 
     assert redis_kwargs("redis://127.0.0.1") == {"host": "127.0.0.1", "port": 6379, "db": 1, "use_ssl": False}
     assert redis_kwargs("rediss://user:p%40ss@h:7000/3", "x")["password"] == "p@ss"

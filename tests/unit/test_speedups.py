@@ -2,7 +2,7 @@
 import jsonschema
 import pytest
 
-from bot import speedups
+from bot.runtime import speedups
 
 SCHEMA = {"type": "object", "properties": {"events": {"type": "array"}}, "required": ["events"]}
 
@@ -118,8 +118,8 @@ def _event_samples():
 
 
 def test_quick_check_agrees_with_jsonschema_on_every_event_and_broken_ones():
-    from rasa.core.actions.action import RemoteAction
     from jsonschema.validators import validator_for
+    from rasa.core.actions.action import RemoteAction
 
     schema = RemoteAction("action_x", None).action_response_format_spec()
     validator = validator_for(schema)(schema)

@@ -1,6 +1,5 @@
 """The sending side against the fake Bot API over real HTTP: retries, 429s, pacing."""
 import asyncio
-import time
 
 import pytest
 

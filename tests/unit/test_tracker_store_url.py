@@ -1,4 +1,4 @@
-from bot.tracker_store import url_to_kwargs
+from bot.storage.tracker_store import url_to_kwargs
 
 
 def test_sqlite_url_becomes_a_db_path_and_its_folder_is_made(tmp_path):

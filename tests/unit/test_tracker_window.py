@@ -1,4 +1,4 @@
-"""The conversation window (bot.tracker_store.window): a tracker holding the last
+"""The conversation window (bot.storage.tracker_store.window): a tracker holding the last
 N user turns behind a synthetic prefix must look, to everything that decides what
 the bot says, exactly like the tracker holding the whole session.
 
@@ -32,8 +32,8 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
@@ -41,7 +41,7 @@ from actions.guide import previous_bot_action
 from bot.dialogue.safety_context import DEFAULT_CONTEXT_TURNS
 from bot.dialogue.safety_policy import context_inputs, crisis_inputs
 from bot.settings import ROOT, SettingsError, window_turns
-from bot.tracker_store import applied_positions, window, window_parts
+from bot.storage.tracker_store import applied_positions, window, window_parts
 
 LISTEN, FORM, FALLBACK = "action_listen", "coping_form", "action_two_stage_fallback"
 

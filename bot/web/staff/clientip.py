@@ -15,7 +15,6 @@ from typing import Iterable, Optional, Tuple
 from starlette.requests import Request
 
 
-
 def _address(value: str) -> Optional[ipaddress._BaseAddress]:
     try:
         return ipaddress.ip_address(value.strip())

@@ -20,12 +20,12 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from bot import safety_plan_table
 from bot.dialogue.safety_plan import STEPS
+from bot.storage import safety_plan_table
 from bot.web.alerts import store as alert_store
 from bot.web.staff import db
 from bot.web.staff.masking import MAX_MATCH, clean, mask_capped
-from bot.web.staff.summary import conversation_rows, day_of, walk
+from bot.web.staff.summary import conversation_rows, walk
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -422,7 +422,7 @@ def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep:
 
 
 def safety_plan_of(conn, sender_id: str, masked: bool) -> List[Dict[str, str]]:
-    """The person's safety plan (bot/safety_plan_table.py) as (step title, their words) rows,
+    """The person's safety plan (bot/storage/safety_plan_table.py) as (step title, their words) rows,
     masked like the transcript; skipped steps say so. Empty when they made none."""
     plan = safety_plan_table.load(conn, sender_id)
     if not plan:

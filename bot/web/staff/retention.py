@@ -1,6 +1,6 @@
 """Delete conversations older than RETENTION_DAYS: Rasa's events, the tracker
-store's window of each (bot/window_table.py, it holds message text too), the
-person's safety plan (bot/safety_plan_table.py) and every staff row about them (summary, flags, review, owner,
+store's window of each (bot/storage/window_table.py, it holds message text too), the
+person's safety plan (bot/storage/safety_plan_table.py) and every staff row about them (summary, flags, review, owner,
 notes, audit entries, acknowledged alerts). An alert nobody acknowledged is kept, detached from the
 conversation (it holds no text), so staff still see that it went unseen.
 
@@ -15,10 +15,10 @@ from typing import Dict, List, Optional
 
 import sqlalchemy as sa
 
+from bot.storage.safety_plan_table import has_plan_table, safety_plans
+from bot.storage.window_table import has_window_table, tracker_windows
 from bot.web.alerts.store import forget_erased
 from bot.web.staff import audit, db
-from bot.safety_plan_table import has_plan_table, safety_plans
-from bot.window_table import has_window_table, tracker_windows
 
 BATCH = 500
 

@@ -16,10 +16,15 @@ from typing import Any, Callable, Dict, Optional
 from urllib.parse import urlencode
 
 import jinja2
-import sqlalchemy as sa
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 
 from bot.settings import ROOT, Settings
 from bot.web.alerts import store as alert_store

@@ -1,7 +1,7 @@
 """The safety plans people build in chat (bot/dialogue/safety_plan.py), one row per conversation.
 
 The dialogue keeps the plan in the `safety_plan` slot; the tracker store copies it here in
-the same transaction as the events that changed it (bot/tracker_store.py), so the plan has
+the same transaction as the events that changed it (bot/storage/tracker_store.py), so the plan has
 a home of its own: staff read it on the conversation page (masked like every other personal
 detail), and the retention job deletes it with the conversation. It holds the person's own
 words (warning signs, people and how to reach them), so it is listed in the privacy section

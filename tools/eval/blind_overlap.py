@@ -6,7 +6,7 @@ items at or over the threshold (0.4, as when the training data was checked
 against batches 15 and 16) are listed, and `--far-out` writes the others, the
 part of the batch no training text is near, for a separate figure.
 
-    python -m bot.safety.blind_overlap tests/safety/blind/batch_20.yml [--far-out var/blind_far]
+    python -m tools.eval.blind_overlap tests/safety/blind/batch_20.yml [--far-out var/blind_far]
 """
 from __future__ import annotations
 
@@ -17,8 +17,8 @@ from typing import Iterable, List, Optional, Set, Tuple
 
 import yaml
 
-from bot.evaluate import nearest_by_jaccard
 from bot.settings import ROOT
+from tools.eval.nlu import nearest_by_jaccard
 
 THRESHOLD = 0.4
 _WORD = re.compile(r"[a-z']+")

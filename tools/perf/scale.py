@@ -1,6 +1,6 @@
 """`make scale-test`: Unknot on several "machines", on loopback.
 
-    python -m bot.scale_test [--quick] [--model models/unknot.tar.gz]
+    python -m tools.perf.scale [--quick] [--model models/unknot.tar.gz]
 
 Starts PostgreSQL (tracker store), Redis (lock store), one action server, two
 Rasa replicas (ports 5710, 5711) sharing both, and nginx (5780) routing each
@@ -25,9 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import re
-import subprocess
 import sys
 import time
 import uuid
@@ -35,8 +33,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from bot.bench import conversation, load_average, nlu_examples, post_message
 from bot.settings import ROOT, load_settings
+from tests.support.conversations import conversation, nlu_examples
+from tools.perf.processes import load_average
 
 SCALE_DIR = ROOT / "var" / "scale"
 REPLICA_PORTS = (5710, 5711)
@@ -223,8 +222,19 @@ def make_conversations(pool: Sequence[str], count: int, turns: int, tag: str) ->
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    from bot.launcher import Process, action_server_cmd, child_env, rasa_server_cmd, tail
-    from bot.services import ServiceUnavailable, nginx_server, postgres_server, redis_server
+    from bot.runtime.launcher import (
+        Process,
+        action_server_cmd,
+        child_env,
+        rasa_server_cmd,
+        tail,
+    )
+    from tests.support.services import (
+        ServiceUnavailable,
+        nginx_server,
+        postgres_server,
+        redis_server,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", default=str(ROOT / "models" / "unknot.tar.gz"))

@@ -1,6 +1,6 @@
 """Multi-turn crisis dialogues, checked turn by turn over REST (part of `make eval-safety`).
 
-    python -m bot.eval_dialogues [--model models/unknot.tar.gz] [--set FILE ...] [--no-action-server]
+    python -m tools.eval.dialogues [--model models/unknot.tar.gz] [--set FILE ...] [--no-action-server]
 
 Starts the bot on loopback (ports 5306/5356, a throwaway SQLite), sends each dialogue as one
 new conversation (the dialogue's metadata, e.g. a locale, on every message), and judges every
@@ -18,9 +18,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence
 
-from bot.eval_safety import Send, rest_sender
 from bot.safety.dialogue_judge import Dialogue, TurnResult, judge_turn, load_dialogues
 from bot.settings import ROOT, load_settings
+from tests.support.rest import Send, rest_sender
 
 DIALOGUE_SETS = sorted((ROOT / "tests" / "safety" / "dialogues").glob("*.yml"))
 
@@ -78,7 +78,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sets = {Path(p).name: load_dialogues(p) for p in args.set}
     if args.url:
         return _run_sets(rest_sender(args.url), sets)
-    from bot.launcher import Stack
+    from bot.runtime.launcher import Stack
 
     with tempfile.TemporaryDirectory(prefix="unknot-dialogues-") as tmp:
         settings = load_settings({"RASA_PORT": "5306", "ACTION_PORT": "5356", "UNKNOT_ENV": "test",

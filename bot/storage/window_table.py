@@ -1,4 +1,4 @@
-"""The side table of the conversation window (bot.tracker_store.UrlSQLTrackerStore).
+"""The side table of the conversation window (bot.storage.tracker_store.UrlSQLTrackerStore).
 
 One row per conversation: the events the Rasa server works with (a short
 synthetic prefix that reproduces the dialogue state, then the last turns of the

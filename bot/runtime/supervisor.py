@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Optional, Sequence
 
-from bot.launcher import Process, http_ok
+from bot.runtime.launcher import Process, http_ok
 from bot.settings import ROOT, Settings
 
 STARTING, RUNNING, WAITING = "starting", "running", "waiting to restart"
@@ -37,7 +37,7 @@ class WatchdogPolicy:
     # Patience: a running child is killed only after about failures x (interval +
     # timeout) seconds without an answer, 25-30 s by default. Not less: the Rasa
     # server answers health checks on the event loop that also computes replies;
-    # before the warm-up (bot/warm_up.py) a freshly started one blocked it for 9 s
+    # before the warm-up (bot/runtime/warm_up.py) a freshly started one blocked it for 9 s
     # on its first message (2 busy cores), and a loaded machine still makes
     # replies slow. A kill then would cut that reply (maybe crisis lines) and cost
     # a model load (14 s quiet, 30-90 s loaded).

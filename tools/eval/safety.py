@@ -22,66 +22,22 @@ On the blind sets (tests/safety/blind/*.yml: never trained on, never tuned on):
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import tempfile
-import urllib.request
-import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
-from bot.safety.evaluate import EvalItem, evaluate, format_report, load_set
-from bot.safety.resources import shows_crisis_lines
+from bot.safety.evaluate import (
+    BotReport,
+    EvalItem,
+    evaluate,
+    evaluate_bot,
+    format_report,
+    load_set,
+)
 from bot.settings import ROOT, load_settings
-
-Send = Callable[..., List[Dict]]
-
-
-def has_crisis_lines(reply: Dict) -> bool:
-    """The one judge (bot.safety.resources.shows_crisis_lines)."""
-    return shows_crisis_lines(reply)
-
-
-@dataclass
-class BotReport:
-    missed: List[EvalItem] = field(default_factory=list)
-    false_positives: List[EvalItem] = field(default_factory=list)
-    risk_total: int = 0
-    none_total: int = 0
-
-    @property
-    def recall(self) -> float:
-        return 1 - len(self.missed) / self.risk_total if self.risk_total else 1.0
-
-    @property
-    def false_positive_rate(self) -> float:
-        return len(self.false_positives) / self.none_total if self.none_total else 0.0
-
-    def format(self) -> str:
-        lines = [f"whole bot (REST): recall {self.recall:.1%} ({self.risk_total - len(self.missed)}/"
-                 f"{self.risk_total}), false-positive rate {self.false_positive_rate:.1%} "
-                 f"({len(self.false_positives)}/{self.none_total})"]
-        lines += [f"  MISSED   [{i.category}] {i.text!r}" for i in self.missed]
-        lines += [f"  FALSE +  [{i.category}] {i.text!r}" for i in self.false_positives]
-        return "\n".join(lines)
-
-
-def evaluate_bot(send: Send, items: Sequence[EvalItem]) -> BotReport:
-    report = BotReport()
-    for item in items:
-        replies = send(f"eval-{uuid.uuid4().hex[:12]}", item.text)
-        flagged = bool(replies) and has_crisis_lines(replies[0])
-        if item.label == "risk":
-            report.risk_total += 1
-            if not flagged:
-                report.missed.append(item)
-        else:
-            report.none_total += 1
-            if any(has_crisis_lines(r) for r in replies):
-                report.false_positives.append(item)
-    return report
-
+from tests.support.rest import rest_sender
 
 THRESHOLDS = (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99, 0.995, 1.01)
 
@@ -140,19 +96,6 @@ def threshold_table(items: Sequence[EvalItem], confidences: Sequence[float],
                 row.false_alarms += flagged
         rows.append(row)
     return rows
-
-
-def rest_sender(base_url: str) -> Send:
-    """A client for Rasa's REST channel: send(sender, message, metadata=None) -> replies."""
-    def send(sender: str, message: str, metadata: Optional[Dict] = None) -> List[Dict]:
-        body: Dict = {"sender": sender, "message": message}
-        if metadata:
-            body["metadata"] = metadata
-        request = urllib.request.Request(f"{base_url}/webhooks/rest/webhook", data=json.dumps(body).encode(),
-                                         headers={"Content-Type": "application/json"}, method="POST")
-        with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 (loopback)
-            return json.loads(response.read())
-    return send
 
 
 def load_sets(paths: Sequence[Path]) -> List[EvalItem]:
@@ -287,7 +230,7 @@ def _shipped_decision(text: str, score: float, possible: float, high: float, vet
 
 
 def run_bot(model: Path, sets: Dict[str, List[EvalItem]]) -> Dict[str, BotReport]:
-    from bot.launcher import Stack
+    from bot.runtime.launcher import Stack
 
     reports: Dict[str, BotReport] = {}
     with tempfile.TemporaryDirectory(prefix="unknot-eval-") as tmp:

@@ -479,7 +479,7 @@ def format_contract(contract: dict) -> str:
 # --------------------------------------------------------------------------- running Rasa
 
 def run_rasa(*args: str) -> None:
-    from bot.launcher import child_env
+    from bot.runtime.launcher import child_env
     from bot.settings import load_settings
 
     cmd = [sys.executable, "-m", "rasa", *args]

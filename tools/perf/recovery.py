@@ -4,7 +4,7 @@ default settings (`make bench-recovery`, README "make run keeps the bot up").
 On a throwaway stack (own ports, SQLite file and logs under var/recovery, the
 trained model, loopback only):
 1. the stack started, and its first message answered (the model warm-up,
-   bot/warm_up.py, moves TensorFlow's first-call cost before the first answer);
+   bot/runtime/warm_up.py, moves TensorFlow's first-call cost before the first answer);
 2. the action server SIGKILLed: does a risk message still get the crisis lines
    meanwhile, and when does the action server answer again;
 3. the Rasa server SIGSTOPped (alive, port open, never answers: what the
@@ -26,11 +26,12 @@ import uuid
 from pathlib import Path
 from typing import Callable, List, Optional
 
-from bot.eval_safety import has_crisis_lines, rest_sender
-from bot.launcher import ROOT, Stack, http_ok
-from bot.services import free_port
+from bot.runtime.launcher import ROOT, Stack, http_ok
+from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
+from bot.safety.resources import shows_crisis_lines
 from bot.settings import load_settings
-from bot.supervisor import RUNNING, Supervisor, WatchdogPolicy
+from tests.support.rest import rest_sender
+from tests.support.services import free_port
 
 WORK_DIR = ROOT / "var" / "recovery"
 GIVE_UP = 600.0  # seconds; only so a broken run ends
@@ -50,7 +51,7 @@ def _crisis_reply(send: Callable, text: str) -> bool:
         replies = send(f"recovery-{uuid.uuid4().hex[:12]}", text)
     except Exception:  # noqa: BLE001 - not answering yet is what is being timed
         return False
-    return bool(replies) and has_crisis_lines(replies[0])
+    return bool(replies) and shows_crisis_lines(replies[0])
 
 
 def _fmt(seconds: Optional[float]) -> str:

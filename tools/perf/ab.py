@@ -1,12 +1,12 @@
 """Each runtime speedup on and off, interleaved, in one process (issue 7).
 
-    python -m bot.bench_ab graph,rules,states [--rounds 8]
+    python -m tools.perf.ab graph,rules,states [--rounds 8]
 
 Loads the shipped model as Rasa's Agent in this process (SQLite tracker store
 and conversation window as configured in endpoints.yml, Unknot's action server
 started on its usual port), then sends the same fresh conversations (10 turns,
 drawn from tests/nlu/heldout.yml; new ones every round) twice: once with the
-named speedups (bot/speedups.py) replaced by Rasa's own methods, once with
+named speedups (bot/runtime/speedups.py) replaced by Rasa's own methods, once with
 them; the order alternates. It prints the CPU milliseconds per message of
 each side and their ratio. Interleaving matters on these shared machines: the
 same code measured 24 and 34 ms per message ten minutes apart, so figures
@@ -44,9 +44,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
 
     os.environ["UNKNOT_SPEEDUPS"] = "off"  # installed here, one by one, so they can be told apart
-    from bot import bench, speedups
+    from bot.runtime import speedups
     from bot.settings import ROOT
-    from bot.tracker_store import remove_sqlite_files
+    from bot.storage.tracker_store import remove_sqlite_files
+    from tests.support.conversations import conversation as draw_conversation
+    from tools.perf.processes import BENCH_DIR, UNKNOT_MODEL, unknot_bot
 
     speedups.install_each()
     off = {name: _replaced(speedups, fn) for name, fn in SPEEDUPS.items()}
@@ -56,10 +58,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for owner, attr, original, new in off[name]:
                 setattr(owner, attr, new if on else original)
 
-    db = bench.BENCH_DIR / "bench-ab.db"
-    bench.BENCH_DIR.mkdir(parents=True, exist_ok=True)
+    db = BENCH_DIR / "bench-ab.db"
+    BENCH_DIR.mkdir(parents=True, exist_ok=True)
     remove_sqlite_files(db)
-    bot = bench.unknot_bot(bench.UNKNOT_MODEL)
+    bot = unknot_bot(UNKNOT_MODEL)
     os.environ.update(bot.env)
     os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     os.chdir(ROOT)
@@ -75,14 +77,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         configure_structlog(logging.INFO)
         logging.getLogger().setLevel(logging.WARNING)
         endpoints = AvailableEndpoints.read_endpoints(str(ROOT / "endpoints.yml"))
-        agent = Agent.load(str(bench.UNKNOT_MODEL), tracker_store=TrackerStore.create(endpoints.tracker_store),
+        agent = Agent.load(str(UNKNOT_MODEL), tracker_store=TrackerStore.create(endpoints.tracker_store),
                            lock_store=LockStore.create(endpoints.lock_store), action_endpoint=endpoints.action)
         loop = asyncio.new_event_loop()
 
         def conversation(seed: str, replies: List[int]) -> float:
             async def go() -> float:
                 sender, spent = f"ab-{uuid.uuid4().hex[:10]}", 0.0
-                for text in bench.conversation(bot.messages, 10, seed):
+                for text in draw_conversation(bot.messages, 10, seed):
                     out = CollectingOutputChannel()
                     start = time.process_time()
                     await agent.handle_message(UserMessage(text, out, sender))

@@ -7,13 +7,13 @@ from __future__ import annotations
 import contextlib
 import glob
 import os
+import re
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
-import re
 from typing import Iterator, List, Optional, Sequence
 
 from bot.settings import ROOT

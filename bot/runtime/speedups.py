@@ -1,12 +1,12 @@
 """Runtime fixes for hot spots found by profiling the Rasa server under load
-(`python -m bot.bench --profile`, README "Performance"). Nothing here changes
+(`python -m tools.perf.bench --profile`, README "Performance"). Nothing here changes
 what the bot answers.
 
-Installed by bot.tracker_store, the first of our modules the Rasa server
+Installed by bot.storage.tracker_store, the first of our modules the Rasa server
 imports (endpoints.yml names it), so every `rasa run`, `rasa shell` and
 `rasa test` that uses our endpoints gets them, and the admission gate
-(bot/scheduling.py) with them. UNKNOT_SPEEDUPS=off leaves all of them out;
-`python -m bot.bench_ab <names>` measures the ones that replace a Rasa method,
+(bot/runtime/scheduling.py) with them. UNKNOT_SPEEDUPS=off leaves all of them out;
+`python -m tools.perf.ab <names>` measures the ones that replace a Rasa method,
 each on and off, and `suspended()` puts Rasa's own methods back for a block
 (tests/integration/test_speedups_same_answers.py compares the decisions).
 """
@@ -20,13 +20,15 @@ import re
 import threading
 from typing import Any, Dict, Iterator, List, Optional, Tuple
 
-from jsonschema._utils import equal as json_equal  # jsonschema's own const/enum equality
+from jsonschema._utils import (
+    equal as json_equal,  # jsonschema's own const/enum equality
+)
 
 _installed = False
 _lock = threading.Lock()
 # (owner, attribute name, original, replacement, speedup) of the patches that
 # replace a Rasa method, so `suspended()` can put the originals back for a
-# comparison, and bot.bench_ab can switch each speedup on and off.
+# comparison, and tools.perf.ab can switch each speedup on and off.
 _REPLACED: List[Tuple[Any, str, Any, Any, str]] = []
 
 
@@ -60,7 +62,7 @@ def install() -> None:
         if _installed or os.environ.get("UNKNOT_SPEEDUPS", "").strip().lower() == "off":
             return
         install_each()
-        from bot import scheduling
+        from bot.runtime import scheduling
 
         scheduling.install()
         _installed = True
@@ -68,7 +70,7 @@ def install() -> None:
 
 def install_each() -> None:
     """Every speedup (each installs itself once), without the admission gate
-    and whatever UNKNOT_SPEEDUPS says; `python -m bot.bench_ab` uses it."""
+    and whatever UNKNOT_SPEEDUPS says; `python -m tools.perf.ab` uses it."""
     cache_jsonschema_checks()
     cache_event_classes()
     reuse_endpoint_connections()

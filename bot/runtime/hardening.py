@@ -3,7 +3,7 @@ message sends (issue 15, README "Robustness"). They patch Rasa 3.6.21 and Sanic
 21.12.2 internals, so they refuse to install on any other version (and say so in
 the log); UNKNOT_HARDENING=off leaves all of them out.
 
-Installed by bot.tracker_store next to bot.speedups: the Rasa server imports it
+Installed by bot.storage.tracker_store next to bot.runtime.speedups: the Rasa server imports it
 while it starts, before it accepts a connection.
 
 1. HTTP framing (`check_http_framing`). Sanic 21.12 takes `Content-Length: -1`

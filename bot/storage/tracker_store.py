@@ -12,7 +12,7 @@ work proportional to the events of the session several times per message
 a long conversation got slower turn after turn. `retrieve` therefore hands Rasa
 only the last N user turns of the current session, behind a short synthetic
 prefix that reproduces the dialogue state (slots, active form) where the window
-starts. The window is kept in a side table (bot/window_table.py) next to Rasa's
+starts. The window is kept in a side table (bot/storage/window_table.py) next to Rasa's
 `events` table, which still receives every event exactly once, as before:
 staff review, the widget history and `retrieve_full_tracker` read it whole.
 
@@ -55,8 +55,8 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
     deserialise_events,
 )
 from rasa.shared.core.slots import Slot
@@ -66,11 +66,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-from bot import hardening, log_privacy, safety_plan_table, speedups, warm_up
+from bot.runtime import hardening, log_privacy, speedups, warm_up
 from bot.settings import MIN_WINDOW_TURNS
 from bot.settings import window_turns as parse_window_turns
-from bot.window_table import metadata as window_metadata
-from bot.window_table import tracker_windows
+from bot.storage import safety_plan_table
+from bot.storage.window_table import metadata as window_metadata
+from bot.storage.window_table import tracker_windows
 
 # The Rasa server imports this module from endpoints.yml before it handles a message
 # (and before it accepts a connection: the store is created while the server starts).
@@ -84,7 +85,7 @@ logger = logging.getLogger(__name__)
 # Set on every tracker this store hands out or saves: how many of its events
 # are already in `events` (or synthetic), and how many synthetic ones it starts with.
 STORED_ATTR = "_unknot_stored_events"
-PLAN_SLOT = "safety_plan"  # copied into unknot_safety_plans (bot/safety_plan_table.py)
+PLAN_SLOT = "safety_plan"  # copied into unknot_safety_plans (bot/storage/safety_plan_table.py)
 SYNTHETIC_ATTR = "_unknot_synthetic_events"
 # Of events_json: a header line {"format": 2, "synthetic": k}, then one line per
 # event, its JSON as in `events.data`. A row in another format is rebuilt from `events`.
@@ -502,7 +503,7 @@ class UrlSQLTrackerStore(SQLTrackerStore):
 
     @staticmethod
     def _store_safety_plan(session: Any, sender_id: str, new: Sequence[Event]) -> None:
-        """The safety plan's own table follows the slot (bot/safety_plan_table.py)."""
+        """The safety plan's own table follows the slot (bot/storage/safety_plan_table.py)."""
         last = next((e for e in reversed(new) if isinstance(e, SlotSet) and e.key == PLAN_SLOT), None)
         if last is not None:
             safety_plan_table.store(session, sender_id, last.value, last.timestamp or time.time())

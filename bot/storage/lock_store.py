@@ -45,7 +45,7 @@ def lock_store_from_url(url: str, key_prefix: str = "") -> LockStore:
 
 
 class UrlLockStore(LockStore):
-    """endpoints.yml: `lock_store: {type: bot.lock_store.UrlLockStore, lock_url: ..., key_prefix: ...}`."""
+    """endpoints.yml: `lock_store: {type: bot.storage.lock_store.UrlLockStore, lock_url: ..., key_prefix: ...}`."""
 
     def __new__(cls, endpoint_config: Optional[Any] = None, lock_url: str = "", key_prefix: str = "") -> LockStore:
         if endpoint_config is not None:

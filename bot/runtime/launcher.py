@@ -21,7 +21,6 @@ from typing import Dict, List, Optional, Sequence
 
 from bot.settings import ROOT, Settings
 
-
 ENCODER_OFFLINE_ENV = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "HF_HUB_DISABLE_TELEMETRY": "1"}
 
 
