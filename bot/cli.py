@@ -119,7 +119,7 @@ def _run(args: argparse.Namespace) -> int:
     except RuntimeError as error:
         print(f"Could not start Unknot: {error}", file=sys.stderr)
         return 1
-    from bot.channels.telegram_status import telegram_status_line
+    from bot.channels.telegram.status import telegram_status_line
     from bot.web.alerts import alert_status_line
 
     print(telegram_status_line(settings), flush=True)

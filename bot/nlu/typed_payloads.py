@@ -10,7 +10,7 @@ to end my life` was a greeting. Here a payload is honoured only
 - at the start of a conversation, for the payloads a client sends by itself
   (the widget opens with "/greet", web/widget/src/index.js `initPayload`);
 - when a channel mapped a command onto it itself (Telegram's /start, /help,
-  /crisis ...: bot/channels/telegram_updates.py COMMANDS, with the command in
+  /crisis ...: bot/channels/telegram/updates.py COMMANDS, with the command in
   the message's metadata).
 
 Anything else is ordinary text: the pipeline's own intent stands. Whatever is
@@ -31,7 +31,7 @@ TELEGRAM = "telegram"
 
 def channel_command_payloads() -> Set[str]:
     """The payloads Telegram's connector maps its bot commands onto."""
-    from bot.channels.telegram_updates import COMMANDS
+    from bot.channels.telegram.updates import COMMANDS
 
     return {payload for payload in COMMANDS.values() if payload.startswith(PAYLOAD_PREFIX)}
 

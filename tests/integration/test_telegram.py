@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from bot.channels.telegram_updates import GROUP_REPLY
+from bot.channels.telegram.updates import GROUP_REPLY
 from bot.safety.dialogue_judge import first_line_regions
 from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import FakeTelegramApi, parse_html
@@ -285,7 +285,7 @@ def test_bad_bodies_with_the_right_secret_get_a_client_error(telegram):
 
 
 def test_make_run_prints_the_webhook_it_registered(telegram, stack):
-    from bot.channels.telegram_status import telegram_status_line
+    from bot.channels.telegram.status import telegram_status_line
 
     assert telegram_status_line(stack.settings) == \
         f"Telegram: webhook registered at {telegram.api.webhook_url}"

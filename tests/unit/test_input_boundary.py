@@ -22,7 +22,7 @@ from bot.channels.input_boundary import (
     is_long_message,
     risky_passages,
 )
-from bot.channels.telegram_updates import parse_update
+from bot.channels.telegram.updates import parse_update
 
 RISK = "i want to end my life"
 

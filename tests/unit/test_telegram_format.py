@@ -3,7 +3,7 @@
 Every produced message is also run through the fake Bot API's HTML parser (the
 same rules Telegram applies), so "valid HTML" is checked, not assumed."""
 
-from bot.channels.telegram_format import (
+from bot.channels.telegram.format import (
     CALLBACK_DATA_LIMIT,
     TEXT_LIMIT,
     callback_data,

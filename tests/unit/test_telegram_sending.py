@@ -3,7 +3,8 @@ import asyncio
 
 import pytest
 
-from bot.channels.telegram import BotApi, TelegramApiError, TelegramBot
+from bot.channels.telegram.api import BotApi, TelegramApiError
+from bot.channels.telegram.sender import TelegramBot
 from tests.fakes.telegram_api import TOKEN, FakeTelegramApi, parse_html
 
 

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from bot.channels.telegram_updates import (
+from bot.channels.telegram.updates import (
     CAPTION_NOTE,
     GROUP_REPLY,
     MemoryUpdateLog,
@@ -153,8 +153,8 @@ def test_group_notice_at_most_once_per_interval_per_chat():
 
 
 def test_without_a_token_the_channel_is_off_and_make_run_says_so():
-    from bot.channels.telegram import TelegramInput
-    from bot.channels.telegram_status import telegram_status_line
+    from bot.channels.telegram.input import TelegramInput
+    from bot.channels.telegram.status import telegram_status_line
     from bot.settings import load_settings
 
     assert not TelegramInput.from_credentials({"access_token": "", "secret_token": ""}).enabled
@@ -163,7 +163,7 @@ def test_without_a_token_the_channel_is_off_and_make_run_says_so():
 
 
 def test_a_token_without_a_real_secret_is_refused():
-    from bot.channels.telegram import TelegramInput
+    from bot.channels.telegram.input import TelegramInput
 
     with pytest.raises(ValueError):
         TelegramInput.from_credentials({"access_token": "1:abc", "secret_token": "short"})
