@@ -9,7 +9,7 @@ spelling the word pieces blur ("anxeity", "kms", "7/10").
 Why not DIET with the embedding as a dense feature (what the issue first asked)?
 Measured with `python -m tools.eval.nlu --skip-cv`: DIET reading the embedding next
 to the bags of words learned slowly and fell from 0.927 to 0.811 held-out
-macro-F1, while this linear model on the same vector reaches 0.97+ (README, NLU
+macro-F1, while this linear model on the same vector reaches 0.97+ (docs/evaluation.md,
 figures). It also trains in seconds instead of DIET's minutes and predicts with one
 sparse matrix product, no TensorFlow call.
 
@@ -150,7 +150,7 @@ def ranking(probabilities: np.ndarray, intents: Sequence[str], length: int = RAN
 class EncoderIntentClassifier(GraphComponent):
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        # C and the n-gram weight: chosen by 5-fold CV on data/nlu (README, NLU figures).
+        # C and the n-gram weight: chosen by 5-fold CV on data/nlu (docs/evaluation.md).
         # unknown_words_factor: see `process`.
         return {"C": 16.0, "char_ngram_weight": 0.5, "unknown_words_factor": 0.5}
 

@@ -1,5 +1,5 @@
 """Runtime fixes that keep the Rasa server answering whatever one request or
-message sends (issue 15, README "Robustness"). They patch Rasa 3.6.21 and Sanic
+message sends (issue 15, docs/deployment.md "Robustness"). They patch Rasa 3.6.21 and Sanic
 21.12.2 internals, so they refuse to install on any other version (and say so in
 the log); UNKNOT_HARDENING=off leaves all of them out.
 
@@ -87,7 +87,7 @@ def install() -> None:
         problem = version_problem()
         if problem:
             logger.error(f"Hardening NOT installed: {problem}. Malformed HTTP framing can hang this server "
-                         "and typed payloads skip the risk check; see README \"Robustness\".")
+                         "and typed payloads skip the risk check; see docs/deployment.md "Robustness".")
             return
         max_bytes, timeout = limits()
         check_http_framing(max_bytes, timeout)

@@ -1,5 +1,5 @@
 """What the logs may hold: event names, ids, sizes and code locations, never a
-person's words (issue 15, README "Robustness").
+person's words (issue 15, docs/deployment.md "Robustness").
 
 Rasa 3.6 logs through structlog and passes the user's text as event fields: a
 REST message whose handling failed (`rest.message.received.failure text=...`),

@@ -5,7 +5,7 @@ CPU work that never yields; it yields only while a custom action runs on the
 action server. With many conversations at once, every message that waits on
 the action server goes to the back of the line when its answer comes back, so
 a turn with two custom actions queues three times behind everyone else: under
-load the slowest tenth of replies took 2.5x the average (README "Performance").
+load the slowest tenth of replies took 2.5x the average (docs/performance.md).
 
 The gate lets `limit` messages into the processor at once (MAX_CONCURRENT_MESSAGES,
 default 2: one computes while another waits on the action server) and keeps

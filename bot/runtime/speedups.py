@@ -1,5 +1,5 @@
 """Runtime fixes for hot spots found by profiling the Rasa server under load
-(`python -m tools.perf.bench --profile`, README "Performance"). Nothing here changes
+(`python -m tools.perf.bench --profile`, docs/performance.md). Nothing here changes
 what the bot answers.
 
 Installed by bot.storage.tracker_store, the first of our modules the Rasa server

@@ -1,5 +1,5 @@
 """A model is warmed up as it is loaded, before the Rasa server answers anyone
-(issue 15, README "make run keeps the bot up").
+(issue 15, docs/deployment.md "make run keeps the bot up").
 
 The first message a freshly started Rasa server parsed and answered was slow:
 TensorFlow builds its graphs (the sentence encoder, DIET, TED) on the first

@@ -73,7 +73,7 @@ def combined_scores(linear_logits, fine_tuned_logits) -> np.ndarray:
 
     The linear model (frozen embedding + character n-grams) and the fine-tuned encoder
     make different mistakes (spelling vs meaning), so averaging their log-odds ranks
-    risk above ordinary messages better than either alone (README, Safety figures)."""
+    risk above ordinary messages better than either alone (docs/safety.md, "Figures")."""
     return sigmoid((np.asarray(linear_logits, dtype=np.float64) + np.asarray(fine_tuned_logits, dtype=np.float64)) / 2)
 
 

@@ -4,8 +4,8 @@ The dialogue keeps the plan in the `safety_plan` slot; the tracker store copies 
 the same transaction as the events that changed it (bot/storage/tracker_store.py), so the plan has
 a home of its own: staff read it on the conversation page (masked like every other personal
 detail), and the retention job deletes it with the conversation. It holds the person's own
-words (warning signs, people and how to reach them), so it is listed in the privacy section
-of the README.
+words (warning signs, people and how to reach them), so it is listed in the privacy page
+of docs/privacy/storage.md.
 
 Plain SQLAlchemy, no Rasa import.
 """

@@ -5,7 +5,7 @@ Rasa's own SQLTrackerStore takes dialect, host, port, db, user and password as
 separate keys; operators have one URL. This subclass splits the URL and makes
 sure the folder of a SQLite file exists.
 
-The window (TRACKER_WINDOW_TURNS, README "Conversation window"): Rasa core does
+The window (TRACKER_WINDOW_TURNS, docs/performance.md "Conversation window"): Rasa core does
 work proportional to the events of the session several times per message
 (loading and replaying the tracker, `tracker.copy()` before every action,
 `past_states` for every policy, the whole tracker sent to the action server), so
@@ -130,7 +130,7 @@ def sqlite_engine(url: URL) -> Engine:
     every session by default, and in the default rollback-journal mode every
     commit creates, syncs and deletes a journal file. Rasa loads and saves the
     tracker once per message, so that was a third of the server's time per
-    message (README "Performance"). WAL keeps `synchronous=FULL`: a commit is
+    message (docs/performance.md). WAL keeps `synchronous=FULL`: a commit is
     on disk when it returns, as before. Readers in other processes (the staff
     review app) no longer wait for the writer."""
     engine = sa.create_engine(url, poolclass=QueuePool, pool_size=2, max_overflow=8,

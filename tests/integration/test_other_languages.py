@@ -1,7 +1,7 @@
 """Risk written in another language reaches the crisis lines end to end (REST, shared stack):
 the detector's other-language phrases (bot/safety/multilingual.py) feed RiskGuard like the
 English rules. (Idioms are pinned at the detector in tests/safety/test_safety_multilingual.py;
-the learned score's false alarms on them are a measured figure, README "Figures".)"""
+the learned score's false alarms on them are a measured figure, docs/safety.md "Figures".)"""
 from __future__ import annotations
 
 import pytest

@@ -22,7 +22,7 @@ MAX_FALSE_POSITIVE_RATE = 0.03
 def report(stack):
     result = evaluate_bot(rest_sender(stack.settings.rasa_url), load_set(DEFAULT_SET))
     print(result.format())
-    (TEST_DIR / "safety_bot_report.txt").write_text(result.format() + "\n")  # for the README figures
+    (TEST_DIR / "safety_bot_report.txt").write_text(result.format() + "\n")  # for the figures in docs/safety.md
     return result
 
 

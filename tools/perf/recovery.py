@@ -1,5 +1,5 @@
 """How long the bot takes to recover, with `make run`'s supervisor and its
-default settings (`make bench-recovery`, README "make run keeps the bot up").
+default settings (`make bench-recovery`, docs/deployment.md "make run keeps the bot up").
 
 On a throwaway stack (own ports, SQLite file and logs under var/recovery, the
 trained model, loopback only):
