@@ -87,7 +87,7 @@ def install() -> None:
         problem = version_problem()
         if problem:
             logger.error(f"Hardening NOT installed: {problem}. Malformed HTTP framing can hang this server "
-                         "and typed payloads skip the risk check; see docs/deployment.md "Robustness".")
+                         "and typed payloads skip the risk check; see docs/deployment.md, \"Robustness\".")
             return
         max_bytes, timeout = limits()
         check_http_framing(max_bytes, timeout)
