@@ -37,7 +37,7 @@ BASE_PYTHON ?= $(shell for c in "$${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.13/
 	"$$p" -c 'import sys; sys.exit(not ((3, 8) <= sys.version_info[:2] <= (3, 10)))' 2>/dev/null \
 	&& { echo "$$p"; break; }; done)
 
-.PHONY: help install setup train run shell test eval eval-safety eval-dialogues validate bench scale-test lock clean widget browser
+.PHONY: help install setup train run shell test test-fast lint eval eval-safety eval-dialogues validate bench scale-test lock clean widget browser
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -92,8 +92,15 @@ run: train widget ## install, train if stale, build the widget, start action ser
 shell: train ## chat with Unknot in this terminal
 	$(PY) -m bot shell --model $(MODEL)
 
-test: setup widget browser ## install and run every test (trains a small test model once, cached)
+test: setup widget browser lint ## install, lint and run every test (trains a small test model once, cached)
 	$(PY) -m pytest
+
+test-fast: setup ## only the tests that need no trained model and no running server (a few minutes)
+	$(PY) -m pytest -m "not slow"
+
+lint: install ## ruff (bot/, actions/, tools/, tests/) and mypy (bot/, actions/, tools/; mypy.ini)
+	$(PY) -m ruff check --no-cache bot actions tools tests
+	$(PY) -m mypy
 
 validate: setup ## rasa data validate
 	$(PY) -m bot crisis-domain

@@ -78,7 +78,7 @@ class Settings:
     clinic_contact: str = ""
     jwt_secret: str = ""
     log_level: str = "INFO"
-    # Rasa server HTTP limits (bot/runtime/hardening.py): body bytes, seconds for a request's head and body.
+    # Rasa server HTTP limits (the http_framing patch, bot/runtime/rasa_patches/): body bytes, seconds for a request's head and body.
     rasa_request_max_bytes: int = 64 * 1024
     rasa_request_timeout: int = 20
     # web app (widget host + staff review)
@@ -113,6 +113,10 @@ class Settings:
     telegram_webhook_url: str = ""
     telegram_webhook_secret: str = ""
     telegram_api_base_url: str = "https://api.telegram.org"
+    # Switches for the patches to Rasa (bot/runtime/rasa_patches/): off only to compare with stock Rasa
+    speedups: bool = True  # UNKNOT_SPEEDUPS (and the admission gate with them)
+    hardening: bool = True  # UNKNOT_HARDENING
+    warm_up: bool = True  # RASA_WARM_UP
     # `make run`'s supervisor (bot.runtime.launcher.Supervisor): health checks and restarts
     watchdog_interval_seconds: int = 5
     watchdog_timeout_seconds: int = 5
@@ -235,6 +239,9 @@ class Settings:
             "TELEGRAM_WEBHOOK_URL": self.telegram_webhook_url,
             "TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret,
             "TELEGRAM_API_BASE_URL": self.telegram_api_base_url,
+            "UNKNOT_SPEEDUPS": "on" if self.speedups else "off",
+            "UNKNOT_HARDENING": "on" if self.hardening else "off",
+            "RASA_WARM_UP": "on" if self.warm_up else "off",
             "WATCHDOG_INTERVAL_SECONDS": str(self.watchdog_interval_seconds),
             "WATCHDOG_TIMEOUT_SECONDS": str(self.watchdog_timeout_seconds),
             "WATCHDOG_FAILURES": str(self.watchdog_failures),
@@ -373,6 +380,9 @@ def load_settings(environ: Optional[Mapping[str, str]] = None, dotenv_path: Opti
         alert_retry_max_seconds=_seconds(merged, "ALERT_RETRY_MAX_SECONDS", defaults.alert_retry_max_seconds,
                                          0.1, 24 * 3600),
         staff_public_url=_http_url("STAFF_PUBLIC_URL", merged.get("STAFF_PUBLIC_URL", "")),
+        speedups=_switch("UNKNOT_SPEEDUPS", merged.get("UNKNOT_SPEEDUPS", ""), defaults.speedups),
+        hardening=_switch("UNKNOT_HARDENING", merged.get("UNKNOT_HARDENING", ""), defaults.hardening),
+        warm_up=_switch("RASA_WARM_UP", merged.get("RASA_WARM_UP", ""), defaults.warm_up),
         telegram_token=merged.get("TELEGRAM_BOT_TOKEN", "").strip(),
         telegram_webhook_url=merged.get("TELEGRAM_WEBHOOK_URL", "").strip(),
         telegram_webhook_secret=merged.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),

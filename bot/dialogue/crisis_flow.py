@@ -569,7 +569,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
 def _safe_or_topic(message: Message, topic_answers: Optional[Mapping[str, Tuple[Tuple[str, ...], bool]]]) -> Plan:
     """A clear "no, I'm ok" that also asks for something ("im ok, can you help me sleep"): both
     are respected, the safe answer first (the lines one tap away), then the topic itself."""
-    if _is_topic(message) and topic_answers and message.intent in topic_answers:
+    if _is_topic(message) and topic_answers and message.intent is not None and message.intent in topic_answers:
         actions, loop = topic_answers[message.intent]
         return Plan("go_on", ("utter_crisis_safe_go_on",) + tuple(actions), end_crisis=True,
                     topic=message.intent, keeps_loop=loop)

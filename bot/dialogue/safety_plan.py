@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Dict, Mapping, Optional, Tuple
+from typing import Dict, Mapping, Optional, Tuple, cast
 
 STEPS: Tuple[Tuple[str, str], ...] = (
     ("warning_signs", "Signs a hard moment is starting"),
@@ -122,7 +122,7 @@ def turn(norm: str, is_button: bool, last_bot_action: Optional[str], plan: Mappi
             and has_answers(plan) and next_step(plan) is not None
             and not (_SHOW.search(norm) or _MAKE.search(norm) or _STOP.search(norm))):
         if _RESUME.search(norm) or _ACK.search(norm):
-            return PlanTurn("plan_step", STEP_ACTIONS[next_step(plan)])
+            return PlanTurn("plan_step", STEP_ACTIONS[cast(int, next_step(plan))])  # not None: checked above
         # after a risk message broke into the plan, people answer the question they were on
         # ("okay. a video call with my sister"): it is that step's answer
         step = next_step(plan)

@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Union, cast
 
 from rasa.core.policies.policy import Policy, PolicyPrediction
 from rasa.engine.graph import ExecutionContext
@@ -154,7 +154,7 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
                     view.pending_topic = None  # answered, or something else happened
             view.current, pending, seen_user = event, [], True
         elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
-            name = base_action(event.action_name)
+            name = cast(str, base_action(event.action_name))  # not None: action_name is not
             pending.append(name)
             if view.current is None:
                 view.before.append(name)
@@ -319,9 +319,11 @@ class SafetyPolicy(Policy):
     # ------------------------------------------------------------------ prediction
     def _message(self, tracker: DialogueStateTracker, event: UserUttered) -> crisis_flow.Message:
         data = event.parse_data or {}
-        risk = data.get("risk") if isinstance(data.get("risk"), dict) else {}
+        found_risk = data.get("risk")
+        risk: Dict[str, Any] = found_risk if isinstance(found_risk, dict) else {}
         intent = event.intent_name
-        context_risk, context_cues = False, ()
+        context_risk = False
+        context_cues: Tuple[str, ...] = ()
         if intent not in self.config["risk_intents"] and intent not in self.config["red_flag_intents"]:
             decision = tracker_context(tracker, self.config)
             context_risk = decision.raised
@@ -383,7 +385,8 @@ class SafetyPolicy(Policy):
             events.append(SlotSet("region", region))
         if plan.level:
             data = view.current.parse_data or {}
-            risk = data.get("risk") if isinstance(data.get("risk"), dict) else {}
+            found_risk = data.get("risk")
+            risk: Dict[str, Any] = found_risk if isinstance(found_risk, dict) else {}
             reasons = [r for r in (risk.get("reasons") or []) if isinstance(r, str)]
             if plan.reason and plan.reason not in reasons:
                 reasons.append(plan.reason)

@@ -25,7 +25,7 @@ import os
 import threading
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 import numpy as np
 
@@ -89,7 +89,7 @@ class RiskEncoder:
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ weights
-    def trained_variables(self) -> List["object"]:
+    def trained_variables(self) -> List[Any]:
         return list(self.bert.trainable_variables) + list(self.head.trainable_variables)
 
     def save(self, directory: Path, info: Optional[Dict[str, object]] = None) -> None:

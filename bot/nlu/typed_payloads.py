@@ -15,7 +15,7 @@ to end my life` was a greeting. Here a payload is honoured only
 
 Anything else is ordinary text: the pipeline's own intent stands. Whatever is
 decided here, the risk check has already run on the raw text and wins
-(bot/runtime/hardening.py keeps RiskGuard's result).
+(the risk_on_payloads patch in bot/runtime/rasa_patches/ keeps RiskGuard's result).
 """
 from __future__ import annotations
 

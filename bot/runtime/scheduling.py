@@ -23,19 +23,18 @@ The gate sits inside Rasa's per-conversation lock (it wraps
 `MessageProcessor.handle_message`, which Agent.handle_message calls holding
 the lock), so a slot is never held by a message waiting for its own
 conversation. It changes only when a message is processed, never what the bot
-answers. 0 turns it off.
+answers. 0 turns it off. It is put in by the `admission_gate` patch
+(bot/runtime/rasa_patches/admission_gate.py).
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from collections import deque
-from typing import Any, Deque, Optional
+from typing import Any, Deque
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_LIMIT = 2
 
 
 class PriorityGate:
@@ -78,15 +77,6 @@ class PriorityGate:
         self.active -= 1
 
 
-def limit_from_env(environ: Optional[dict] = None) -> int:
-    raw = (environ if environ is not None else os.environ).get("MAX_CONCURRENT_MESSAGES", "").strip()
-    try:
-        return int(raw) if raw else DEFAULT_LIMIT
-    except ValueError:
-        logger.warning("MAX_CONCURRENT_MESSAGES=%r is not a number; using %d", raw, DEFAULT_LIMIT)
-        return DEFAULT_LIMIT
-
-
 def is_urgent(text: Any) -> bool:
     """Whether a message goes to the front of the line: the safety detector flags it."""
     if not isinstance(text, str) or not text or text.startswith("/"):
@@ -123,39 +113,3 @@ class CrisisConversations:
 
     def __contains__(self, sender_id: Any) -> bool:
         return sender_id in self._senders
-
-
-def install(limit: Optional[int] = None) -> Optional[PriorityGate]:
-    """Wrap Rasa's MessageProcessor.handle_message with the gate (once)."""
-    from rasa.core.processor import MessageProcessor
-
-    limit = limit_from_env() if limit is None else limit
-    original = MessageProcessor.handle_message
-    if getattr(original, "_unknot_gate", None) is not None or limit <= 0:
-        return getattr(original, "_unknot_gate", None)
-    gate = PriorityGate(limit)
-    in_crisis = CrisisConversations()
-    gate.in_crisis = in_crisis  # type: ignore[attr-defined]
-    original_save = MessageProcessor.save_tracker
-
-    async def save_tracker(self: MessageProcessor, tracker: Any) -> None:
-        await original_save(self, tracker)
-        try:
-            in_crisis.note(tracker.sender_id, tracker.get_slot("crisis") if "crisis" in tracker.slots else None)
-        except Exception:  # noqa: BLE001 - bookkeeping for the queue must never fail a turn
-            logger.exception("could not note the crisis state for the admission gate")
-
-    async def handle_message(self: MessageProcessor, message: Any) -> Any:
-        urgent = getattr(message, "sender_id", None) in in_crisis or is_urgent(getattr(message, "text", None))
-        await gate.acquire(urgent=urgent)
-        try:
-            return await original(self, message)
-        finally:
-            gate.release()
-
-    handle_message._unknot_gate = gate  # type: ignore[attr-defined]
-    handle_message.__doc__ = original.__doc__
-    MessageProcessor.handle_message = handle_message  # type: ignore[assignment]
-    save_tracker.__doc__ = original_save.__doc__
-    MessageProcessor.save_tracker = save_tracker  # type: ignore[assignment]
-    return gate

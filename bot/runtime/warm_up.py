@@ -8,7 +8,7 @@ loop that answers health checks and every other conversation was blocked all
 that time: after a restart, the first person (maybe in crisis) waited, and a
 watchdog that impatient took the busy server for a hung one.
 
-`install()` wraps Agent.load_model: once the model is loaded, one made-up
+The `warm_up` patch (bot/runtime/rasa_patches/warm_up.py) wraps Agent.load_model: once the model is loaded, one made-up
 message ("hello") goes through the NLU pipeline and the policies on a tracker
 that is never stored, so no conversation, database row or action server call
 comes of it. The Rasa server loads its model in a `before_server_start`
@@ -18,23 +18,14 @@ done. RASA_WARM_UP=off leaves it out.
 from __future__ import annotations
 
 import logging
-import os
-import threading
 import time
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
-SWITCH_ENV = "RASA_WARM_UP"
 WARM_UP_TEXT = "hello"
 WARM_UP_SENDER = "unknot-warm-up"  # never stored: the tracker lives in this function only
 
-_installed = False
-_lock = threading.Lock()
-
-
-def enabled() -> bool:
-    return os.environ.get(SWITCH_ENV, "").strip().lower() != "off"
 
 
 def warm_up(processor: Any) -> float:
@@ -51,27 +42,3 @@ def warm_up(processor: Any) -> float:
     if processor.model_metadata.core_target:
         processor._predict_next_with_tracker(tracker)
     return time.monotonic() - started
-
-
-def install() -> None:
-    global _installed
-    with _lock:
-        if _installed or not enabled():
-            return
-        from rasa.core.agent import Agent
-
-        original = Agent.__dict__["load_model"]
-
-        def load_model(self: Any, *args: Any, **kwargs: Any) -> None:
-            original(self, *args, **kwargs)
-            try:
-                took = warm_up(self.processor)
-            except Exception:  # noqa: BLE001 - a failed warm-up only costs the first reply its speed
-                logger.warning("Warm-up of the loaded model failed; the first message will be slower",
-                               exc_info=True)
-            else:
-                logger.info(f"Model warmed up in {took:.1f} s")
-
-        load_model.__doc__ = original.__doc__
-        Agent.load_model = load_model  # type: ignore[assignment]
-        _installed = True

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
 import yaml
@@ -133,10 +133,10 @@ def fit_weights(embeddings: np.ndarray, texts: Sequence[str], labels: Sequence[b
 def stratified_folds(labels: Sequence[bool], k: int, seed: int = 13) -> List[np.ndarray]:
     """Index arrays of k folds, positives and negatives spread evenly (deterministic)."""
     rng = np.random.default_rng(seed)
-    labels = np.asarray(labels, dtype=bool)
+    is_risk = np.asarray(labels, dtype=bool)
     folds: List[List[int]] = [[] for _ in range(k)]
     for value in (True, False):
-        idx = np.flatnonzero(labels == value)
+        idx = np.flatnonzero(is_risk == value)
         rng.shuffle(idx)
         for i, j in enumerate(idx):
             folds[i % k].append(int(j))
@@ -166,7 +166,7 @@ def out_of_fold_scores(embeddings: np.ndarray, texts: Sequence[str], labels: Seq
     return scores
 
 
-def threshold_at_fp(scores: np.ndarray, labels: Sequence[bool], fp_rate: float) -> float:
+def threshold_at_fp(scores: np.ndarray, labels: Union[np.ndarray, Sequence[bool]], fp_rate: float) -> float:
     """The lowest threshold whose false-alarm rate on the negatives is <= fp_rate."""
     negatives = np.sort(np.asarray(scores)[~np.asarray(labels, dtype=bool)])[::-1]
     allowed = int(np.floor(fp_rate * len(negatives)))
@@ -176,7 +176,7 @@ def threshold_at_fp(scores: np.ndarray, labels: Sequence[bool], fp_rate: float) 
 
 
 def choose_thresholds(embeddings: np.ndarray, texts: Sequence[str], labels: Sequence[bool], held: np.ndarray,
-                      possible_fp: float, high_fp: float, k: int = 5) -> Tuple[float, float, Dict[str, float]]:
+                      possible_fp: float, high_fp: float, k: int = 5) -> Tuple[float, float, Dict[str, Any]]:
     """Score bands from out-of-fold scores of the `held` examples (the labelled sets:
     hard negatives that look like risk); the others (NLU examples, mostly easy
     negatives) are in every fold's training data and would make any rate look low."""

@@ -382,7 +382,8 @@ class Normalizer:
                 piece = word[start:end]
                 if piece in seg:
                     cand = prev + [piece]
-                    if best[end] is None or len(cand) < len(best[end]):
+                    known = best[end]
+                    if known is None or len(cand) < len(known):
                         best[end] = cand
         pieces = best[n]
         if not pieces or len(pieces) < 2:

@@ -36,7 +36,7 @@ and that the dialogue weighs against the turns before (bot/dialogue/safety_polic
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, FrozenSet, List, Optional, Tuple
+from typing import Dict, FrozenSet, List, Optional, Set, Tuple
 
 END = "<END>"  # marker inside next_ok: end of text, punctuation or a clause-ending word
 
@@ -1092,7 +1092,7 @@ def pattern_triggers(pattern: str) -> FrozenSet[str]:
 
 def rule_triggers(rule: Rule) -> FrozenSet[str]:
     """A rule can only match a text containing one of these words (LOWER or LEMMA)."""
-    out = set()
+    out: Set[str] = set()
     for pattern in rule.patterns:
         out |= pattern_triggers(pattern)
     return frozenset(out)
@@ -1101,7 +1101,7 @@ def rule_triggers(rule: Rule) -> FrozenSet[str]:
 def trigger_words() -> FrozenSet[str]:
     """Words that can start a risk finding; sentences without any can be skipped in very
     long messages (guards, cues and question words only matter next to these)."""
-    triggers = set()
+    triggers: Set[str] = set()
     for rule in RULES:
         if rule.kind in ("guard", "cue", "means_q", "desire", "context", "lethal_means"):
             continue

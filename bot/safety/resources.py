@@ -11,6 +11,7 @@ edit fails loudly at start-up and in the tests instead of in front of someone in
 """
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -167,7 +168,8 @@ def _parse_line(raw: Any, where: str) -> CrisisLine:
     if not isinstance(source, str) or not re.match(r"https?://\S+$", source):
         raise CrisisLinesError(f"{where}: 'source' (the web address the number was checked at) is required")
     checked = raw.get("checked")
-    checked = checked.isoformat() if hasattr(checked, "isoformat") else checked
+    if isinstance(checked, (datetime.date, datetime.datetime)):  # YAML reads a bare date as one
+        checked = checked.isoformat()
     if not isinstance(checked, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}|unverified", checked):
         raise CrisisLinesError(f"{where}: 'checked' must be a date (YYYY-MM-DD) or \"unverified\"")
     return CrisisLine(
@@ -272,7 +274,7 @@ def region_from_text(text: Optional[str]) -> Optional[str]:
     lowered = _NOT_US.sub(" ", lowered)
     lowered = _NEGATED_PLACE.sub(" ", lowered)
     lowered = _LANGUAGE.sub(" ", lowered)
-    found: List[Tuple[int, int, str]] = []
+    found: List[Tuple[int, int, int, str]] = []
     taken: List[Tuple[int, int]] = []
     for code, rx in _COMPILED:
         for m in rx.finditer(lowered):

@@ -66,19 +66,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.engine.url import URL, make_url
 from sqlalchemy.pool import QueuePool
 
-from bot.runtime import hardening, log_privacy, speedups, warm_up
+from bot.runtime import log_privacy, rasa_patches
 from bot.settings import MIN_WINDOW_TURNS
 from bot.settings import window_turns as parse_window_turns
 from bot.storage import safety_plan_table
 from bot.storage.window_table import metadata as window_metadata
 from bot.storage.window_table import tracker_windows
-
-# The Rasa server imports this module from endpoints.yml before it handles a message
-# (and before it accepts a connection: the store is created while the server starts).
-speedups.install()
-hardening.install()
-log_privacy.install_structlog()  # Rasa configured structlog before it imported this
-warm_up.install()  # imported while the agent is made, before its model is loaded
 
 logger = logging.getLogger(__name__)
 
@@ -322,7 +315,7 @@ def safe_id(sender_id: Any) -> str:
     return f"'{shown[:64]}{'...' if len(shown) > 64 else ''}' ({len(text)} chars)"
 
 
-def storage_error_summary(error: BaseException) -> str:
+def storage_error_summary(error: Optional[BaseException]) -> str:
     """`OperationalError/OperationalError: database is locked, at session.py:1234 in execute`.
     SQLite's own messages ("database is locked", "no such table: events") name no
     data, so they are kept; other drivers' messages may quote values, so only
@@ -336,7 +329,7 @@ def storage_error_summary(error: BaseException) -> str:
         if isinstance(candidate, sqlite3.OperationalError):
             summary += f": {str(candidate)[:80]}"
             break
-    frames = traceback.extract_tb(error.__traceback__)
+    frames = traceback.extract_tb(error.__traceback__) if error is not None else []
     if frames:
         last = frames[-1]
         summary += f", at {Path(last.filename).name}:{last.lineno} in {last.name}"
@@ -347,9 +340,16 @@ def storage_error_summary(error: BaseException) -> str:
 
 
 class UrlSQLTrackerStore(SQLTrackerStore):
+    engine: Engine  # made by SQLTrackerStore.__init__ (untyped there)
+
     # `db_url`, not `url`: Rasa's endpoint config keeps `url` for itself.
     def __init__(self, domain: Optional[Domain] = None, db_url: str = "", window_turns: Any = None,
                  **kwargs: Any) -> None:
+        # The Rasa server builds this store (endpoints.yml names it) while it starts:
+        # before it loads the model and before it accepts a connection, which is
+        # when the patches must go in. Once per process; the settings say which.
+        rasa_patches.install()
+        log_privacy.install_structlog()  # Rasa configured structlog before it built this
         self.window_turns = parse_window_turns(window_turns)  # a bad value stops the server here
         kwargs.update(url_to_kwargs(db_url))
         super().__init__(domain=domain, **kwargs)

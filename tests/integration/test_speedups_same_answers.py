@@ -1,8 +1,13 @@
-"""The speedups that replace Rasa methods on the prediction path (bot/runtime/speedups.py:
-graphs run without dask, remembered rule matches, dialogue states replayed
-incrementally) must not change a single decision. The test model answers
-the same conversations with them and with Rasa's own methods (speedups.suspended),
-and every intent, confidence, entity, action, policy and slot must be identical."""
+"""The speedups and the admission gate (bot/runtime/rasa_patches/: graphs run
+without dask, remembered rule matches, dialogue states replayed incrementally,
+cached schema checks and event classes, one session for the action server, the
+gate) must not change a single decision. (The hardening patches do change some,
+on purpose: a typed "/restart" is not obeyed; tests/unit/test_hardening.py.) The
+test model answers the same conversations with them and with Rasa's own code
+(rasa_patches.suspended("speedups", "admission_gate")), and every intent, confidence, entity, action,
+policy and slot must be identical: without an action server (custom actions
+fail alike), and with the shared stack's action server up, where form and
+crisis turns are compared whole, the bot's texts included."""
 import asyncio
 import random
 from pathlib import Path
@@ -10,7 +15,7 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from bot.runtime import speedups
+from bot.runtime import rasa_patches
 from tests.support.conversations import conversation, nlu_examples
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,7 +32,7 @@ SCRIPTED = [
 ]
 
 
-def _events_summary(tracker: Any) -> List[Tuple[Any, ...]]:
+def _events_summary(tracker: Any, whole: bool = False) -> List[Tuple[Any, ...]]:
     rows: List[Tuple[Any, ...]] = []
     for event in tracker.events:
         data = event.as_dict()
@@ -38,19 +43,23 @@ def _events_summary(tracker: Any) -> List[Tuple[Any, ...]]:
         if data.get("event") == "slot" and data.get("name") == "risk_flags" and isinstance(data.get("value"), list):
             # each flag records the wall-clock second it was raised: the two runs differ there only
             data["value"] = [{k: v for k, v in f.items() if k != "time"} for f in data["value"]]
-        if data.get("event") == "bot":
-            data.pop("text", None)  # responses with several variations are picked at random
+        if data.get("event") == "bot" and not whole:
+            data.pop("text", None)  # without the action server, custom actions' replies are missing alike
             data.pop("data", None)
         rows.append(tuple(sorted((k, repr(v)) for k, v in data.items())))
     return rows
 
 
-@pytest.fixture(scope="module")
-def agent(test_model):
-    speedups.install()
+@pytest.fixture(scope="module", params=["no action server", "action server up"])
+def agent(request, test_model):
+    rasa_patches.install()
     from rasa.core.agent import Agent
+    from rasa.utils.endpoints import EndpointConfig
 
-    return Agent.load(str(test_model))  # in-memory tracker store; no action server: custom actions fail alike
+    if request.param == "no action server":
+        return Agent.load(str(test_model))  # in-memory tracker store; custom actions fail alike
+    stack = request.getfixturevalue("stack")
+    return Agent.load(str(test_model), action_endpoint=EndpointConfig(stack.settings.action_endpoint_url))
 
 
 def _conversations() -> List[List[str]]:
@@ -59,26 +68,35 @@ def _conversations() -> List[List[str]]:
     return SCRIPTED + drawn
 
 
-def test_the_same_conversations_get_the_same_decisions_with_and_without_the_speedups(agent):
+def test_the_same_conversations_get_the_same_decisions_with_and_without_the_patches(agent):
+    import numpy as np
     from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
     from rasa.engine.runner.dask import DaskGraphRunner
 
+    whole = agent.action_endpoint is not None
     loop = asyncio.new_event_loop()
 
+    answered_by_actions = 0
+
     def run(sender: str, messages: List[str]) -> List[Tuple[Any, ...]]:
+        nonlocal answered_by_actions
+
         async def go():
             for text in messages:
                 await agent.handle_message(UserMessage(text, CollectingOutputChannel(), sender))
             return await agent.tracker_store.retrieve(sender)
 
         random.seed(0)
-        return _events_summary(loop.run_until_complete(go()))
+        np.random.seed(0)  # Rasa picks among a response's variations with numpy
+        tracker = loop.run_until_complete(go())
+        answered_by_actions += _custom_action_results(agent, tracker)
+        return _events_summary(tracker, whole=whole)
 
     try:
         for i, messages in enumerate(_conversations()):
             assert getattr(DaskGraphRunner.run, "_unknot_direct", False)
             fast = run(f"fast-{i}", messages)
-            with speedups.suspended():
+            with rasa_patches.suspended("speedups", "admission_gate"):
                 assert not getattr(DaskGraphRunner.run, "_unknot_direct", False)
                 slow = run(f"slow-{i}", messages)
             assert fast == slow, f"conversation {i} differs: {messages}"
@@ -88,6 +106,24 @@ def test_the_same_conversations_get_the_same_decisions_with_and_without_the_spee
     # The fast paths did run (the comparison above is not between two copies of Rasa).
     rule_policies = [n for n in _graph_components(agent) if type(n).__name__ == "RulePolicy"]
     assert rule_policies and all(p.__dict__.get("_unknot_rule_groups") for p in rule_policies)
+    # With the action server up, custom actions did answer (the form and the
+    # crisis turns ran for real); without it, none could.
+    assert (answered_by_actions > 0) == whole, answered_by_actions
+
+
+def _custom_action_results(agent: Any, tracker: Any) -> int:
+    """How many custom action runs left events (replies, slots) after them."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+
+    custom = {a for a in agent.domain.user_actions if not a.startswith("utter_")} - set(agent.domain.form_names)
+    count, current = 0, None
+    for event in tracker.events:
+        if isinstance(event, (ActionExecuted, UserUttered)):
+            current = event.action_name if isinstance(event, ActionExecuted) else None
+        elif current in custom:
+            count += 1
+            current = None
+    return count
 
 
 def _graph_components(agent: Any) -> List[Any]:

@@ -35,7 +35,7 @@ def test_every_region_loads_with_lines():
 
 
 def _numbers(code):
-    return {(l.name, l.kind, l.number, l.keyword) for l in lines_for(code).lines}
+    return {(line.name, line.kind, line.number, line.keyword) for line in lines_for(code).lines}
 
 
 def test_us_lines():
@@ -56,7 +56,7 @@ def test_gb_lines():
     numbers = _numbers("GB")
     assert ("Samaritans", "call", "116123", None) in numbers
     assert ("Shout", "text", "85258", "SHOUT") in numbers
-    assert [l.number for l in lines_for("GB").emergency_lines] == ["999"]
+    assert [line.number for line in lines_for("GB").emergency_lines] == ["999"]
 
 
 def test_ie_lines():
@@ -71,7 +71,7 @@ def test_au_lines():
     numbers = _numbers("AU")
     assert ("Lifeline", "call", "131114", None) in numbers
     assert ("Lifeline", "text", "0477131114", None) in numbers
-    assert [l.number for l in lines_for("AU").emergency_lines] == ["000"]
+    assert [line.number for line in lines_for("AU").emergency_lines] == ["000"]
 
 
 def test_international_fallback_lines():
@@ -80,7 +80,7 @@ def test_international_fallback_lines():
     assert "local emergency" in text
     assert "findahelpline.com" in text
     assert "988" in text and "116 123" in text
-    assert any(l.url == "https://findahelpline.com" for l in intl.lines)
+    assert any(line.url == "https://findahelpline.com" for line in intl.lines)
 
 
 @pytest.mark.parametrize("region, expected", [

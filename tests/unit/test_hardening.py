@@ -21,7 +21,8 @@ from rasa.shared.nlu.training_data.message import Message
 from sanic.compat import Header
 
 from bot.nlu import typed_payloads
-from bot.runtime import hardening
+from bot.runtime.rasa_patches import http_framing, risk_on_payloads
+from bot.runtime.rasa_patches.registry import RASA, SANIC, version_problem
 from bot.settings import ROOT
 from bot.storage.tracker_store import STORED_ATTR, UrlSQLTrackerStore
 
@@ -118,19 +119,23 @@ def test_a_locked_database_fails_the_write_quietly_and_nothing_stored_is_lost(st
     ([("transfer-encoding", "chunked"), ("transfer-encoding", "chunked")], 400),
 ])
 def test_framing_rules(headers, expected):
-    problem = hardening.framing_problem(Header(headers), 64 * 1024)
+    problem = http_framing.framing_problem(Header(headers), 64 * 1024)
     assert (problem[0] if problem else None) == expected
 
 
 def test_the_patches_refuse_other_versions():
-    assert hardening.version_problem() is None  # the pinned versions are installed
-    assert "3.6.20" in hardening.version_problem({"rasa": "3.6.20", "sanic": "21.12.2"})
-    assert "missing" in hardening.version_problem({"rasa": "3.6.21"})
+    assert version_problem((RASA, SANIC)) is None  # the pinned versions are installed
+    assert "3.6.20" in version_problem((RASA, SANIC), {"rasa": "3.6.20", "sanic": "21.12.2"})
+    assert "missing" in version_problem((RASA, SANIC), {"rasa": "3.6.21"})
 
 
 def test_limits_come_from_the_settings():
-    assert hardening.limits({}) == (65536, 20)
-    assert hardening.limits({"RASA_REQUEST_MAX_BYTES": "2048", "RASA_REQUEST_TIMEOUT": "5"}) == (2048, 5)
+    from bot.settings import load_settings
+
+    default = load_settings({})
+    assert (default.rasa_request_max_bytes, default.rasa_request_timeout) == (65536, 20)
+    tight = load_settings({"RASA_REQUEST_MAX_BYTES": "2048", "RASA_REQUEST_TIMEOUT": "5"})
+    assert (tight.rasa_request_max_bytes, tight.rasa_request_timeout) == (2048, 5)
 
 
 # --------------------------------------------------------------------------- typed payloads
@@ -166,14 +171,14 @@ def test_when_a_typed_payload_is_honoured(text, events, channel, metadata, expec
 
 
 def _parsed(domain, text: str, intent: str, risk_level: str, honoured):
-    hardening.keep_risk_on_typed_payloads()
+    risk_on_payloads.keep_risk_on_typed_payloads()
     message = Message({TEXT: text, INTENT: {"name": intent, "confidence": 1.0},
-                       hardening.RISK: {"level": risk_level, "reasons": []}})
-    token = hardening.PAYLOAD_HONOURED.set(honoured)
+                       risk_on_payloads.RISK: {"level": risk_level, "reasons": []}})
+    token = risk_on_payloads.PAYLOAD_HONOURED.set(honoured)
     try:
         return RegexMessageHandler().process([message], domain)[0]
     finally:
-        hardening.PAYLOAD_HONOURED.reset(token)
+        risk_on_payloads.PAYLOAD_HONOURED.reset(token)
 
 
 @pytest.mark.parametrize("text", ["/greet@1.0 i want to end my life", "/affirm i want to kill myself", "/greet"])
@@ -186,7 +191,7 @@ def test_risk_wins_over_any_payload(domain, text):
 def test_an_honoured_payload_is_unpacked_and_keeps_the_risk_record(domain):
     parsed = _parsed(domain, "/ask_coping_tips", "nlu_fallback", "none", True)
     assert parsed.get(INTENT)["name"] == "ask_coping_tips"
-    assert parsed.get(hardening.RISK) == {"level": "none", "reasons": []}
+    assert parsed.get(risk_on_payloads.RISK) == {"level": "none", "reasons": []}
 
 
 def test_a_payload_not_offered_is_ordinary_text(domain):

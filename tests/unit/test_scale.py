@@ -121,7 +121,7 @@ def test_nginx_keeps_a_conversation_on_one_replica_and_moves_it_when_that_one_di
     from tests.support.services import free_port, nginx_server
 
     ports_a, ports_b = [], []
-    with _fake_replica(ports_a, "A") as stop_a, _fake_replica(ports_b, "B") as stop_b:
+    with _fake_replica(ports_a, "A"), _fake_replica(ports_b, "B") as stop_b:
         port = free_port()
         try:
             server = nginx_server([f"127.0.0.1:{ports_a[0]}", f"127.0.0.1:{ports_b[0]}"], port)

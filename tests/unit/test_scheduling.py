@@ -5,13 +5,8 @@ import asyncio
 
 import pytest
 
-from bot.runtime import scheduling
-from bot.runtime.scheduling import (
-    CrisisConversations,
-    PriorityGate,
-    is_urgent,
-    limit_from_env,
-)
+from bot.runtime.rasa_patches import admission_gate
+from bot.runtime.scheduling import CrisisConversations, PriorityGate, is_urgent
 
 
 def run(coro):
@@ -96,11 +91,14 @@ def test_urgent_means_the_safety_detector_flags_the_text():
     assert not is_urgent(None)
 
 
-def test_limit_comes_from_the_environment():
-    assert limit_from_env({}) == scheduling.DEFAULT_LIMIT
-    assert limit_from_env({"MAX_CONCURRENT_MESSAGES": "0"}) == 0
-    assert limit_from_env({"MAX_CONCURRENT_MESSAGES": "5"}) == 5
-    assert limit_from_env({"MAX_CONCURRENT_MESSAGES": "lots"}) == scheduling.DEFAULT_LIMIT
+def test_limit_comes_from_the_settings():
+    from bot.settings import SettingsError, load_settings
+
+    assert load_settings({}).max_concurrent_messages == 2
+    assert load_settings({"MAX_CONCURRENT_MESSAGES": "0"}).max_concurrent_messages == 0
+    assert load_settings({"MAX_CONCURRENT_MESSAGES": "5"}).max_concurrent_messages == 5
+    with pytest.raises(SettingsError):
+        load_settings({"MAX_CONCURRENT_MESSAGES": "lots"})
     with pytest.raises(ValueError):
         PriorityGate(0)
 
@@ -108,10 +106,10 @@ def test_limit_comes_from_the_environment():
 def test_rasa_processor_is_wrapped_once():
     from rasa.core.processor import MessageProcessor
 
-    gate = scheduling.install(limit=2)
+    gate = admission_gate.install_gate(2)
     assert gate is not None
     assert MessageProcessor.handle_message._unknot_gate is gate
-    assert scheduling.install(limit=3) is gate  # a second install keeps the first gate
+    assert admission_gate.install_gate(3) is gate  # a second install keeps the first gate
 
 
 def test_a_conversation_in_the_crisis_state_stays_in_the_urgent_lane_until_it_ends():
@@ -135,7 +133,7 @@ def test_the_gate_learns_the_crisis_state_when_rasa_saves_the_tracker():
     from rasa.shared.core.slots import TextSlot
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    gate = scheduling.install(limit=2)
+    gate = admission_gate.install_gate(2)
     saved = []
 
     async def save(tracker):

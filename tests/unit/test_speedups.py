@@ -2,13 +2,19 @@
 import jsonschema
 import pytest
 
-from bot.runtime import speedups
+from bot.runtime import rasa_patches
+from bot.runtime.rasa_patches import (
+    graph_runner,
+    jsonschema_checks,
+    rule_index,
+    state_replay,
+)
 
 SCHEMA = {"type": "object", "properties": {"events": {"type": "array"}}, "required": ["events"]}
 
 
 def test_validate_still_accepts_and_refuses_the_same_instances():
-    speedups.install()
+    rasa_patches.install()
     assert getattr(jsonschema.validate, "_unknot_cached", False)
     jsonschema.validate({"events": []}, SCHEMA)
     jsonschema.validate({"events": []}, dict(SCHEMA))  # an equal schema built again (as Rasa does)
@@ -25,7 +31,7 @@ def test_rasa_action_responses_are_validated_like_before():
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.exceptions import RasaException
 
-    speedups.install()
+    rasa_patches.install()
     action = RemoteAction("action_x", None)
     assert action._validate_action_result({"events": [], "responses": []})
     with pytest.raises(Exception) as error:
@@ -37,7 +43,7 @@ def test_stored_events_come_back_as_the_same_objects():
     from rasa.shared.core import events as ev
     from rasa.shared.utils.common import all_subclasses
 
-    speedups.install()
+    rasa_patches.install()
     assert getattr(ev.Event.resolve_by_type, "_unknot_cached", False)
     # Every event type resolves to the class the original search finds first.
     for cls in all_subclasses(ev.Event):
@@ -65,7 +71,7 @@ def test_endpoint_requests_reuse_one_connection_and_report_errors_as_before():
 
     from tests.fakes.local_http import serving
 
-    speedups.install()
+    rasa_patches.install()
     peers = []
 
     async def webhook(request):
@@ -128,12 +134,12 @@ def test_quick_check_agrees_with_jsonschema_on_every_event_and_broken_ones():
     instances = [{"events": [e], "responses": r} for e in samples + broken for r in responses[:2]]
     instances += [{"events": samples, "responses": r} for r in responses] + [{"events": "x"}, {}, [], None,
                                                                               {"events": [], "extra": 1}]
-    disagreements = [i for i in instances if speedups.quick_is_valid(validator, schema, i) != validator.is_valid(i)]
+    disagreements = [i for i in instances if jsonschema_checks.quick_is_valid(validator, schema, i) != validator.is_valid(i)]
     assert disagreements == []
     assert sum(validator.is_valid(i) for i in instances) > 40  # both verdicts are exercised
     assert sum(not validator.is_valid(i) for i in instances) > 40
     # A schema with a keyword the quick check does not know is left to jsonschema.
-    assert speedups.quick_is_valid(validator, {"type": "string", "minLength": 3}, "ab") is False
+    assert jsonschema_checks.quick_is_valid(validator, {"type": "string", "minLength": 3}, "ab") is False
 
 
 def test_graphs_run_without_dask_give_what_dask_gives():
@@ -156,10 +162,10 @@ def test_graphs_run_without_dask_give_what_dask_gives():
     }
     expected = dask.get(dict(graph), ["c", "b"])
     calls.clear()
-    assert speedups.execute_graph(dict(graph), ["c", "b"]) == list(expected)
+    assert graph_runner.execute_graph(dict(graph), ["c", "b"]) == list(expected)
     assert calls == ["a", "b", "c"]  # each needed node once, dependencies first, nothing else
     with pytest.raises(RuntimeError):
-        speedups.execute_graph({"x": (node("x"), "y"), "y": (node("y"), "x")}, ["x"])
+        graph_runner.execute_graph({"x": (node("x"), "y"), "y": (node("y"), "x")}, ["x"])
 
 
 def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
@@ -168,7 +174,7 @@ def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
 
     from rasa.core.policies.rule_policy import RulePolicy
 
-    speedups.install()
+    rasa_patches.install()
     policy = RulePolicy.__new__(RulePolicy)
 
     def state(action, intent):
@@ -195,7 +201,7 @@ def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
         return states
 
     histories = [history() for _ in range(400)]
-    with speedups.suspended():
+    with rasa_patches.suspended():
         expected = [RulePolicy._get_possible_keys(policy, lookup, h) for h in histories]
     assert any(expected) and not all(expected)
 
@@ -203,11 +209,11 @@ def test_rules_grouped_by_last_action_match_exactly_as_rasas_own():
 
     assert not policy.__dict__.get("_unknot_rule_groups")  # outside prediction (training): Rasa's own scan
 
-    token = speedups.RULE_PREDICTION.set(True)
+    token = rule_index.RULE_PREDICTION.set(True)
     try:
         assert [RulePolicy._get_possible_keys(policy, lookup, h) for h in histories] == expected
     finally:
-        speedups.RULE_PREDICTION.reset(token)
+        rule_index.RULE_PREDICTION.reset(token)
     (_, by_action, anywhere), = policy.__dict__["_unknot_rule_groups"].values()
     assert sorted(by_action) == ["action_listen", "utter_answer", "utter_bye"] and len(anywhere) == 2
 
@@ -226,7 +232,7 @@ def test_dialogue_states_replayed_incrementally_are_rasas_after_every_event(seed
     from bot.settings import ROOT
     from tests.unit.test_tracker_window import Script
 
-    speedups.install()
+    rasa_patches.install()
     domain = Domain.load(str(ROOT / "domain.yml"))
     rng = random.Random(seed)
     script = Script()
@@ -239,9 +245,9 @@ def test_dialogue_states_replayed_incrementally_are_rasas_after_every_event(seed
         tracker.update(event)
         for kwargs in variants:
             fast = domain.states_for_tracker_history(tracker, **kwargs)
-            with speedups.suspended():
+            with rasa_patches.suspended():
                 slow = domain.states_for_tracker_history(tracker, **kwargs)
             assert fast == slow
             if fast and "user" in fast[-1]:
                 fast[-1]["user"].clear()  # callers edit their copy; nothing kept may change
-    assert isinstance(tracker.__dict__["_unknot_replays"][False], speedups._Replay)
+    assert isinstance(tracker.__dict__["_unknot_replays"][False], state_replay._Replay)

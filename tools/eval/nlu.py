@@ -28,7 +28,7 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import AbstractSet, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
+from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, Tuple, TypeVar
 
 import yaml
 
@@ -176,13 +176,13 @@ def macro_f1(report: Dict[str, Dict[str, float]], only: Optional[Iterable[str]] 
     return sum(scores) / len(scores) if scores else 0.0
 
 
-def report_from_pairs(pairs: Sequence[Tuple[str, str]]) -> Dict[str, dict]:
+def report_from_pairs(pairs: Sequence[Tuple[str, str]]) -> Dict[str, Any]:
     """An intent report like Rasa's intent_report.json from (true, predicted) pairs:
     per label precision/recall/f1-score/support, plus accuracy."""
     true_n: Counter = Counter(t for t, _ in pairs)
     pred_n: Counter = Counter(p for _, p in pairs)
     hits: Counter = Counter(t for t, p in pairs if t == p)
-    report: Dict[str, dict] = {}
+    report: Dict[str, Any] = {}
     for label in sorted(set(true_n) | set(pred_n)):
         precision = hits[label] / pred_n[label] if pred_n[label] else 0.0
         recall = hits[label] / true_n[label] if true_n[label] else 0.0

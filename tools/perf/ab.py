@@ -6,14 +6,13 @@ Loads the shipped model as Rasa's Agent in this process (SQLite tracker store
 and conversation window as configured in endpoints.yml, Unknot's action server
 started on its usual port), then sends the same fresh conversations (10 turns,
 drawn from tests/nlu/heldout.yml; new ones every round) twice: once with the
-named speedups (bot/runtime/speedups.py) replaced by Rasa's own methods, once with
+named speedups (bot/runtime/rasa_patches/) replaced by Rasa's own methods, once with
 them; the order alternates. It prints the CPU milliseconds per message of
 each side and their ratio. Interleaving matters on these shared machines: the
 same code measured 24 and 34 ms per message ten minutes apart, so figures
 from separate runs cannot be compared. Speedups not named stay on in both.
 
-Names: graph (run_graphs_directly), rules (index_rules_by_last_action),
-states (replay_dialogue_states_incrementally). (tf, DIET's direct TensorFlow call, went
+Names: graph (the graph_runner patch), rules (rule_index), states (state_replay). (tf, DIET's direct TensorFlow call, went
 with DIET in issue 13.)
 """
 from __future__ import annotations
@@ -28,8 +27,7 @@ import time
 import uuid
 from typing import Any, Dict, List, Optional, Sequence
 
-SPEEDUPS = {"graph": "run_graphs_directly", "rules": "index_rules_by_last_action",
-            "states": "replay_dialogue_states_incrementally"}
+SPEEDUPS = {"graph": "graph_runner", "rules": "rule_index", "states": "state_replay"}
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -43,15 +41,17 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         print(f"unknown speedups {unknown}; known: {', '.join(SPEEDUPS)}", file=sys.stderr)
         return 2
 
-    os.environ["UNKNOT_SPEEDUPS"] = "off"  # installed here, one by one, so they can be told apart
-    from bot.runtime import speedups
-    from bot.settings import ROOT
+    # The speedups go in here, without the admission gate, so each can be told apart;
+    # the tracker store then puts in the rest (hardening, warm-up) as the server would.
+    os.environ["UNKNOT_SPEEDUPS"] = "off"
+    from bot.runtime import rasa_patches
+    from bot.settings import ROOT, load_settings
     from bot.storage.tracker_store import remove_sqlite_files
     from tests.support.conversations import conversation as draw_conversation
     from tools.perf.processes import BENCH_DIR, UNKNOT_MODEL, unknot_bot
 
-    speedups.install_each()
-    off = {name: _replaced(speedups, fn) for name, fn in SPEEDUPS.items()}
+    rasa_patches.install(load_settings(), groups=["speedups"])
+    off = {name: _replaced(rasa_patches, patch) for name, patch in SPEEDUPS.items()}
 
     def side(on: bool) -> None:
         for name in tested:
@@ -117,11 +117,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     return 0
 
 
-def _replaced(speedups: Any, function_name: str) -> List[Any]:
-    """(owner, attribute, Rasa's method, replacement) of each method one speedup replaced."""
-    entries = [entry[:4] for entry in speedups.replaced() if entry[4] == function_name]
+def _replaced(rasa_patches: Any, patch: str) -> List[Any]:
+    """(owner, attribute, Rasa's own, the replacement) of each attribute one patch replaced."""
+    entries = [(r.owner, r.name, r.original, r.new) for r in rasa_patches.replacements(patch)]
     if not entries:
-        raise RuntimeError(f"speedups.{function_name} replaced nothing")
+        raise RuntimeError(f"the {patch} patch replaced nothing")
     return entries
 
 

@@ -304,7 +304,8 @@ def _train_only(names: Sequence[str], model: Path, out: Path) -> int:
     for name in names:
         bot = unknot_bot(model) if name == "unknot" else starter_bot(ensure_starter())
         report["bots"].setdefault(name, {})["training"] = measure_training(bot)
-    plan = Plan(**{k: tuple(v) if k == "levels" else v for k, v in report.get("plan", {}).items()})
+    saved: Dict[str, Any] = {k: tuple(v) if k == "levels" else v for k, v in report.get("plan", {}).items()}
+    plan = Plan(**saved)
     merged = build_report(report["bots"], plan, report.get("meta", {}))
     out.write_text(json.dumps(_json_safe(merged), indent=2))
     print(format_table(merged["table"], plan.early_turn, plan.long_turns))

@@ -84,6 +84,7 @@ def measure(model: Path) -> List[str]:
     try:
         _wait(lambda: all(c.phase == RUNNING for c in supervisor.children))
         actions_before = stack.actions.popen
+        assert actions_before is not None  # running: the supervisor said so
         os.killpg(actions_before.pid, signal.SIGKILL)
         killed = time.monotonic()
         lines.append("action server SIGKILLed; a risk message meanwhile got the crisis lines: "
@@ -93,6 +94,7 @@ def measure(model: Path) -> List[str]:
 
         _wait(lambda: all(c.phase == RUNNING for c in supervisor.children))
         hung = stack.rasa.popen
+        assert hung is not None
         os.kill(hung.pid, signal.SIGSTOP)
         stopped = time.monotonic()
         lines.append(f"Rasa server SIGSTOPped (load average {os.getloadavg()[0]:.1f})")
@@ -107,7 +109,7 @@ def measure(model: Path) -> List[str]:
         stop.set()
         thread.join(30)
         for process in stack.processes:
-            if process.alive():
+            if process.alive() and process.popen is not None:
                 os.killpg(process.popen.pid, signal.SIGCONT)
             process.kill()
     return lines

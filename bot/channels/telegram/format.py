@@ -63,13 +63,13 @@ def _split_source(text: str, limit: int, separators: Sequence[str] = _SEPARATORS
         return [text]
     if not separators:
         # one "word" longer than a message: cut it by characters
-        pieces, current = [], ""
+        pieces, run = [], ""
         for char in text:
-            if current and utf16_len(to_html(current + char)) > limit:
-                pieces.append(current)
-                current = ""
-            current += char
-        return pieces + ([current] if current else [])
+            if run and utf16_len(to_html(run + char)) > limit:
+                pieces.append(run)
+                run = ""
+            run += char
+        return pieces + ([run] if run else [])
     sep, finer = separators[0], separators[1:]
     parts = text.split(sep)
     # keep the separator with the part before it (". " ends a sentence), except paragraph/line breaks

@@ -8,7 +8,7 @@ import logging
 import re
 import time
 from collections import OrderedDict
-from typing import Any, Awaitable, Callable, Dict, List, Mapping, Text
+from typing import Any, Awaitable, Callable, Coroutine, Dict, List, Mapping, Text
 
 from rasa.core.channels.channel import OutputChannel, UserMessage
 
@@ -72,7 +72,7 @@ class TelegramBot:
         self._background: set = set()  # asyncio keeps only weak references to tasks
         self.output = TelegramOutput(self)
 
-    def _spawn(self, coro: Awaitable[None]) -> None:
+    def _spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self._background.add(task)
         task.add_done_callback(self._background.discard)

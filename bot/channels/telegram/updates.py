@@ -144,9 +144,11 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
     """Classify one update from the Bot API."""
     query = update.get("callback_query")
     if isinstance(query, Mapping):
-        message = query.get("message") if isinstance(query.get("message"), Mapping) else {}
-        chat = _chat(message)
-        user = query.get("from") if isinstance(query.get("from"), Mapping) else {}
+        found_pressed_in = query.get("message")
+        pressed_in: Mapping[str, Any] = found_pressed_in if isinstance(found_pressed_in, Mapping) else {}
+        chat = _chat(pressed_in)
+        found_user = query.get("from")
+        user: Mapping[str, Any] = found_user if isinstance(found_user, Mapping) else {}
         chat_id = _chat_id(chat.get("id", user.get("id")))
         if chat_id is None:
             # still stop the button's spinner (dispatch answers the query), but nothing for Rasa
@@ -154,20 +156,22 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
         if chat.get("type", "private") != "private":
             return Incoming("group", chat_id=chat_id, reply=GROUP_REPLY, callback_query_id=str(query.get("id")))
         data = query.get("data")
-        text = accept_message(data[:64]).text if isinstance(data, str) else ""  # callback data: 64 bytes at most
-        return Incoming("button", chat_id=chat_id, text=text,
+        pressed = accept_message(data[:64]).text if isinstance(data, str) else ""  # callback data: 64 bytes at most
+        return Incoming("button", chat_id=chat_id, text=pressed,
                         callback_query_id=str(query.get("id")), metadata=_metadata(user, button=True))
 
     edited = "edited_message" in update and "message" not in update
-    message = update.get("edited_message") if edited else update.get("message")
-    if not isinstance(message, Mapping):
+    found_message = update.get("edited_message") if edited else update.get("message")
+    if not isinstance(found_message, Mapping):
         # channel posts, member updates, inline queries ...: nothing for the bot to answer
         return Incoming("ignore")
+    message: Mapping[str, Any] = found_message
     chat = _chat(message)
     chat_id = _chat_id(chat.get("id"))
     if chat_id is None:
         return Incoming("ignore")
-    user = message.get("from") if isinstance(message.get("from"), Mapping) else {}
+    found_sender = message.get("from")
+    sender: Mapping[str, Any] = found_sender if isinstance(found_sender, Mapping) else {}
     if chat.get("type") != "private":
         if edited:
             return Incoming("ignore")  # the group was told once already
@@ -175,13 +179,13 @@ def parse_update(update: Mapping[str, Any]) -> Incoming:
 
     text = message.get("text")
     if isinstance(text, str) and text.strip():
-        return _text_message(chat_id, text, _metadata(user, edited=edited, command=text.strip().split()[0]
+        return _text_message(chat_id, text, _metadata(sender, edited=edited, command=text.strip().split()[0]
                                                       if text.strip().startswith("/") else None))
     kind = next((k for k in MEDIA_KINDS if k in message), "other")
     caption = message.get("caption")
     if isinstance(caption, str) and caption.strip():
         # the words go to Rasa (a caption can carry risk), the note follows the answer
-        return _text_message(chat_id, caption, _metadata(user, edited=edited, attachment=kind), reply=CAPTION_NOTE)
+        return _text_message(chat_id, caption, _metadata(sender, edited=edited, attachment=kind), reply=CAPTION_NOTE)
     return Incoming("media", chat_id=chat_id, reply=MEDIA_REPLIES.get(kind, DEFAULT_MEDIA_REPLY),
                     metadata={"attachment": kind})
 

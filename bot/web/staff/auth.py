@@ -29,7 +29,7 @@ import re
 import secrets
 import time
 from dataclasses import dataclass
-from typing import Optional, Tuple
+from typing import Callable, Optional, Tuple
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -141,7 +141,8 @@ def authenticate(engine, username: str, password: str, ip: str, now: Optional[fl
                  delay_base: float = 1.0) -> Tuple[Optional[StaffUser], str]:
     """(user, "") on success, else (None, reason): "locked" (this address made too
     many failed attempts), "wait" (this account's delay is running) or "invalid"."""
-    clock = time.time if now is None else (lambda: now)
+    fixed = now
+    clock: Callable[[], float] = time.time if fixed is None else (lambda: fixed)
     now = clock()
     username = (username or "").strip().lower()[:64]
     ip = (ip or "?")[:64]

@@ -63,7 +63,7 @@ def case_card(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     lines were shown and for which region, the person's answers to the crisis
     questions, red flags, exercises and whether they helped."""
     lines_shown: List[Dict[str, str]] = []
-    answers: List[Dict[str, str]] = []
+    answers: List[Dict[str, Any]] = []
     red_flags: List[Dict[str, str]] = []
     exercises: List[Dict[str, str]] = []
     helped: List[Dict[str, str]] = []

@@ -4,7 +4,7 @@ table next to it. Markup is built with Jinja2's autoescaping Markup helpers,
 so labels can never inject markup."""
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+from typing import List, Mapping, Sequence, Tuple
 
 from markupsafe import Markup, escape
 
@@ -21,7 +21,7 @@ def _nice_max(value: float) -> int:
 
 
 def stacked_bars(chart_id: str, title: str, desc: str, labels: Sequence[str],
-                 series: Dict[str, Sequence[int]], label_every: int = 1) -> Markup:
+                 series: Mapping[str, Sequence[float]], label_every: int = 1) -> Markup:
     """Vertical bars, one per label, stacked by series (e.g. channel)."""
     width, height, left, bottom, top = 720, 260, 40, 40, 10
     plot_w, plot_h = width - left - 10, height - bottom - top
@@ -40,7 +40,7 @@ def stacked_bars(chart_id: str, title: str, desc: str, labels: Sequence[str],
                      f'<text class="axis" x="{left - 4}" y="{y + 4:.1f}" text-anchor="end">{value:g}</text>')
     for i, label in enumerate(labels):
         x = left + i * bar_w
-        base = top + plot_h
+        base: float = top + plot_h
         for j, (name, values) in enumerate(series.items()):
             v = values[i]
             if not v:

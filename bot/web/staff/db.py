@@ -7,7 +7,7 @@ never writes `events`; only the retention command deletes from it
 from __future__ import annotations
 
 import threading
-from typing import Dict
+from typing import Any, Dict
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -206,7 +206,7 @@ def get_engine(database_url: str) -> Engine:
             url = engine_url(database_url)
             # hide_parameters: a database error's text would otherwise carry the
             # statement's values (message text, search words) into the logs.
-            kwargs = {"future": True, "hide_parameters": True}
+            kwargs: Dict[str, Any] = {"future": True, "hide_parameters": True}
             if url.drivername.startswith("sqlite"):
                 # Rasa writes the same file: wait for its locks instead of failing.
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}

@@ -81,7 +81,7 @@ def _mask_url_queries(text: str) -> str:
             continue
         query = _QUERY_START.search(word, start.end())
         # the part before the query is never empty ("http://?x" is no URL)
-        while query is not None and query.start() == start.end():
+        while query is not None and start is not None and query.start() == start.end():
             start = _URL_START.search(word, query.end())
             query = _QUERY_START.search(word, start.end()) if start else None
         if query is None:

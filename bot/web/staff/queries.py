@@ -421,7 +421,7 @@ def transcript(rows: List[Dict[str, Any]], threshold: float, masked: bool, keep:
     return items
 
 
-def safety_plan_of(conn, sender_id: str, masked: bool) -> List[Dict[str, str]]:
+def safety_plan_of(conn, sender_id: str, masked: bool) -> List[Dict[str, Any]]:
     """The person's safety plan (bot/storage/safety_plan_table.py) as (step title, their words) rows,
     masked like the transcript; skipped steps say so. Empty when they made none."""
     plan = safety_plan_table.load(conn, sender_id)
@@ -502,15 +502,15 @@ def dashboard(conn, days: int = 30, weeks: int = 12, now: Optional[float] = None
         week_labels.append(f"{year}-W{week:02d}")
     f = db.flags
     per_week = {w: 0 for w in week_labels}
-    for week, level, n in conn.execute(sa.select(f.c.week, f.c.level, sa.func.count())
-                                       .where(f.c.week >= week_labels[0]).group_by(f.c.week, f.c.level)):
-        if week in per_week:
-            per_week[week] += n
+    for label, level, n in conn.execute(sa.select(f.c.week, f.c.level, sa.func.count())
+                                        .where(f.c.week >= week_labels[0]).group_by(f.c.week, f.c.level)):
+        if label in per_week:
+            per_week[label] += n
     per_week_high = {w: 0 for w in week_labels}
-    for week, n in conn.execute(sa.select(f.c.week, sa.func.count()).where(f.c.week >= week_labels[0],
-                                                                          f.c.level.in_(("high", "acted"))).group_by(f.c.week)):
-        if week in per_week_high:
-            per_week_high[week] = n
+    for label, n in conn.execute(sa.select(f.c.week, sa.func.count()).where(f.c.week >= week_labels[0],
+                                                                           f.c.level.in_(("high", "acted"))).group_by(f.c.week)):
+        if label in per_week_high:
+            per_week_high[label] = n
     e = db.events
     since = now - days * 86400
     top_intents = [(name, n) for name, n in conn.execute(

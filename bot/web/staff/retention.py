@@ -11,7 +11,7 @@ how many conversations it deleted (no ids, no text).
 from __future__ import annotations
 
 import time
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Set
 
 import sqlalchemy as sa
 
@@ -24,7 +24,7 @@ BATCH = 500
 
 
 def old_senders(conn, cutoff: float) -> List[str]:
-    found = set()
+    found: Set[str] = set()
     if db.has_events_table(conn):
         e = db.events
         found.update(r[0] for r in conn.execute(
@@ -51,7 +51,7 @@ def purge(engine, days: int, dry_run: bool = False, now: Optional[float] = None)
         windows = has_window_table(conn)
         plans = has_plan_table(conn)
         if senders and db.has_events_table(conn):
-            still_active = set()
+            still_active: Set[str] = set()
             e = db.events
             for start in range(0, len(senders), BATCH):
                 batch = senders[start:start + BATCH]

@@ -55,6 +55,20 @@ class Ctx:
     def prefix(self) -> str:
         return self.request.scope.get("root_path", "")
 
+    @property
+    def staff(self) -> auth.StaffUser:
+        """The signed-in user, on the pages that need one (`_guarded` sent everyone
+        else to the login page before the page ran)."""
+        if self.user is None:
+            raise PermissionError("a signed-in page ran without a user")
+        return self.user
+
+    @property
+    def session_token(self) -> str:
+        if self.token is None:
+            raise PermissionError("a signed-in page ran without a session")
+        return self.token
+
 
 class StaffSite:
     def __init__(self, settings: Settings) -> None:
@@ -217,7 +231,7 @@ class StaffSite:
     def logout(self, ctx: Ctx) -> Response:
         auth.end_session(self.engine, ctx.token)
         with self.engine.begin() as conn:
-            audit.record(conn, ctx.user.username, "logout")
+            audit.record(conn, ctx.staff.username, "logout")
         response = RedirectResponse(f"{ctx.prefix}/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE, path=ctx.prefix or "/", httponly=True, samesite="strict")
         return response
@@ -226,7 +240,7 @@ class StaffSite:
 
     def _queue(self, ctx: Ctx, f: queries.QueueFilters) -> Dict[str, Any]:
         with self.engine.connect() as conn:
-            return queries.queue(conn, self.key, f, ctx.user.username, self.keep)
+            return queries.queue(conn, self.key, f, ctx.staff.username, self.keep)
 
     def queue_page(self, ctx: Ctx) -> Response:
         f = queries.QueueFilters.from_params(ctx.request.query_params)
@@ -261,9 +275,9 @@ class StaffSite:
         if not isinstance(aid, int) or not 1 <= aid <= queries.MAX_ID:
             return None
         with self.engine.begin() as conn:
-            row = alert_store.acknowledge(conn, aid, ctx.user.username)
+            row = alert_store.acknowledge(conn, aid, ctx.staff.username)
             if row is not None:
-                audit.record(conn, ctx.user.username, "alert_ack", row["sender_id"], f"alert {row['uid']}")
+                audit.record(conn, ctx.staff.username, "alert_ack", row["sender_id"], f"alert {row['uid']}")
         return row
 
     def acknowledge(self, ctx: Ctx) -> Response:
@@ -309,8 +323,8 @@ class StaffSite:
             return self.error(ctx, 404, "No such conversation.", False)
         give_back = (ctx.form or {}).get("give_back") == "yes"
         with self.engine.begin() as conn:
-            queries.set_owner(conn, row["sender_id"], None if give_back else ctx.user.username)
-            audit.record(conn, ctx.user.username, "hand_back" if give_back else "take", row["sender_id"])
+            queries.set_owner(conn, row["sender_id"], None if give_back else ctx.staff.username)
+            audit.record(conn, ctx.staff.username, "hand_back" if give_back else "take", row["sender_id"])
         return RedirectResponse(f"{ctx.prefix}/conversations/{row['id']}", status_code=303)
 
     def list_page(self, ctx: Ctx) -> Response:
@@ -332,7 +346,7 @@ class StaffSite:
             alerts = [self._alert_times(a) for a in
                       alert_store.alerts_of(conn, row["sender_id"], self.settings.alert_channels)]
             owner = queries.owner_of(conn, row["sender_id"])
-            audit.record(conn, ctx.user.username, "unmask" if unmasked else "view", row["sender_id"])
+            audit.record(conn, ctx.staff.username, "unmask" if unmasked else "view", row["sender_id"])
         return self.render(ctx, "conversation.html", c=queries._row(self.key, row), events=events, notes=notes,
                            safety_plan=plan, alerts=alerts, owner=owner, card=case.case_card(events),
                            chat=case.chat_rows(events),
@@ -348,8 +362,8 @@ class StaffSite:
             return self.error(ctx, 404, "No such conversation.", False)
         reviewed = ctx.form.get("reviewed") == "yes"
         with self.engine.begin() as conn:
-            queries.set_reviewed(conn, row["sender_id"], reviewed, ctx.user.username)
-            audit.record(conn, ctx.user.username, "review" if reviewed else "unreview", row["sender_id"])
+            queries.set_reviewed(conn, row["sender_id"], reviewed, ctx.staff.username)
+            audit.record(conn, ctx.staff.username, "review" if reviewed else "unreview", row["sender_id"])
         return RedirectResponse(f"{ctx.prefix}/conversations/{row['id']}", status_code=303)
 
     def tags(self, ctx: Ctx) -> Response:
@@ -359,7 +373,7 @@ class StaffSite:
         tags = queries.parse_tags(ctx.form.get("tags", ""))
         with self.engine.begin() as conn:
             queries.set_tags(conn, row["sender_id"], tags)
-            audit.record(conn, ctx.user.username, "tags", row["sender_id"], ",".join(tags))
+            audit.record(conn, ctx.staff.username, "tags", row["sender_id"], ",".join(tags))
         return RedirectResponse(f"{ctx.prefix}/conversations/{row['id']}", status_code=303)
 
     def note(self, ctx: Ctx) -> Response:
@@ -369,8 +383,8 @@ class StaffSite:
         body = (ctx.form.get("body") or "").strip()
         if body:
             with self.engine.begin() as conn:
-                queries.add_note(conn, row["sender_id"], ctx.user.username, body)
-                audit.record(conn, ctx.user.username, "note", row["sender_id"])
+                queries.add_note(conn, row["sender_id"], ctx.staff.username, body)
+                audit.record(conn, ctx.staff.username, "note", row["sender_id"])
         return RedirectResponse(f"{ctx.prefix}/conversations/{row['id']}", status_code=303)
 
     def training(self, ctx: Ctx) -> Response:
@@ -389,7 +403,7 @@ class StaffSite:
                     examples.append((intent, e["text"]))
             if not examples:
                 return self.conversation_page(ctx, message="Tick at least one user message to export.")
-            audit.record(conn, ctx.user.username, "training_export", row["sender_id"], f"{len(examples)} messages")
+            audit.record(conn, ctx.staff.username, "training_export", row["sender_id"], f"{len(examples)} messages")
         name = queries.pseudonym(self.key, row["sender_id"])
         return Response(nlu_yaml(examples, name), media_type="application/x-yaml",
                         headers={"content-disposition": f'attachment; filename="unknot-nlu-{name}.yml"'})
@@ -427,7 +441,7 @@ class StaffSite:
             return self.error(ctx, 400, "; ".join(f.number_errors), False)
         with self.engine.begin() as conn:
             plan = queries.export_plan(conn, self.key, f)
-            audit.record_many(conn, ctx.user.username, "export", [s for s, _ in plan], fmt)
+            audit.record_many(conn, ctx.staff.username, "export", [s for s, _ in plan], fmt)
         stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
         chunks = (queries.csv_chunks if fmt == "csv" else queries.json_chunks)(
             queries.export_rows(self.engine, plan, self.threshold, self.keep))
@@ -457,7 +471,7 @@ class StaffSite:
             message = queries.full_message(conn, row["sender_id"], eid, self.threshold, True, self.keep)
             if message is None:
                 return self.error(ctx, 404, "No such message.", False)
-            audit.record(conn, ctx.user.username, "view", row["sender_id"], f"full message {eid}")
+            audit.record(conn, ctx.staff.username, "view", row["sender_id"], f"full message {eid}")
         return self.render(ctx, "message.html", c=queries._row(self.key, row), m=message, page="list")
 
     def audit_page(self, ctx: Ctx) -> Response:
@@ -480,8 +494,8 @@ class StaffSite:
     # --- JSON API ---------------------------------------------------------------
 
     def api_me(self, ctx: Ctx) -> Response:
-        return JSONResponse({"username": ctx.user.username, "role": ctx.user.role,
-                             "csrf_token": auth.csrf_token(self.key, "session", ctx.token)})
+        return JSONResponse({"username": ctx.staff.username, "role": ctx.staff.role,
+                             "csrf_token": auth.csrf_token(self.key, "session", ctx.session_token)})
 
     def api_queue(self, ctx: Ctx) -> Response:
         f = queries.QueueFilters.from_params(ctx.request.query_params)
@@ -504,7 +518,7 @@ class StaffSite:
             events = queries.load_transcript(conn, row["sender_id"], self.threshold, True, self.keep)
             notes = queries.notes_of(conn, row["sender_id"])
             plan = queries.safety_plan_of(conn, row["sender_id"], True)
-            audit.record(conn, ctx.user.username, "view", row["sender_id"])
+            audit.record(conn, ctx.staff.username, "view", row["sender_id"])
         return JSONResponse({**queries._row(self.key, row), "events": events, "notes": notes, "safety_plan": plan})
 
     def api_review(self, ctx: Ctx) -> Response:
@@ -515,12 +529,12 @@ class StaffSite:
         if not isinstance(body.get("reviewed"), bool):
             return JSONResponse({"error": "send {\"reviewed\": true|false, \"tags\": [...]}"}, status_code=400)
         with self.engine.begin() as conn:
-            queries.set_reviewed(conn, row["sender_id"], body["reviewed"], ctx.user.username)
-            audit.record(conn, ctx.user.username, "review" if body["reviewed"] else "unreview", row["sender_id"])
+            queries.set_reviewed(conn, row["sender_id"], body["reviewed"], ctx.staff.username)
+            audit.record(conn, ctx.staff.username, "review" if body["reviewed"] else "unreview", row["sender_id"])
             if isinstance(body.get("tags"), list):
                 tags = queries.parse_tags(",".join(str(t) for t in body["tags"]))
                 queries.set_tags(conn, row["sender_id"], tags)
-                audit.record(conn, ctx.user.username, "tags", row["sender_id"], ",".join(tags))
+                audit.record(conn, ctx.staff.username, "tags", row["sender_id"], ",".join(tags))
             row = queries.conversation_by_id(conn, row["id"])
         return JSONResponse(queries._row(self.key, row))
 

@@ -33,7 +33,10 @@ def nlu_yaml(examples: Iterable[Tuple[str, str]], source: str = "") -> str:
         if line and line not in grouped.setdefault(intent, []):
             grouped[intent].append(line)
     grouped = {k: v for k, v in grouped.items() if v}
-    dumper = type("NluDumper", (yaml.SafeDumper,), {})
+    class NluDumper(yaml.SafeDumper):
+        """SafeDumper plus block literals, for this export only (the class is not shared)."""
+
+    dumper = NluDumper
     dumper.add_representer(_Literal, _literal)
     doc = {"version": "3.1", "nlu": [
         {"intent": intent, "examples": _Literal("".join(f"- {t}\n" for t in texts))}
