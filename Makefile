@@ -81,10 +81,8 @@ $(WIDGET_STAMP): $(WIDGET_DEPS) $(WIDGET_SRC)
 
 widget: $(WIDGET_STAMP) ## build the chat widget (only when its sources or lock file changed)
 
-browser: ## install Debian's chromium for the browser tests when it is missing (apt, as root)
-	@test -x $(CHROMIUM) || { echo "Installing chromium for the browser tests (apt-get)..."; \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq chromium; } \
-	  || echo "Could not install chromium: the browser tests will be skipped."; }
+browser: install ## install Debian's chromium for the browser tests when it is missing (apt, as root)
+	@test -x $(CHROMIUM) || $(PY) -m tests.support.chromium
 
 run: train widget ## install, train if stale, build the widget, start action server + Rasa server + web app
 	$(PY) -m bot run --model $(MODEL)

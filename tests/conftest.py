@@ -1,15 +1,26 @@
 """Shared fixtures. The heavy session ones (test model, the running stack) are
 here so tests/integration and tests/browser share one; their helpers live in
-tests/integration/conftest.py."""
+tests/support/stack.py."""
 from pathlib import Path
 
 import pytest
 
 from bot.safety.crisis_domain import training_domain_dict
 from tests.fakes.telegram_api import FakeTelegramApi
-from tests.integration.conftest import Chat, start_test_stack, train_test_model
+from tests.support.stack import Chat, start_test_stack, train_test_model
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# A test is `slow` when it needs the trained test model or a running server: read
+# from the fixtures it uses (directly or through other fixtures), so a new test is
+# marked by what it needs, not by hand. `make test-fast` runs the others.
+NEEDS_THE_MODEL_OR_A_SERVER = {"test_model", "stack", "chat", "browser"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if NEEDS_THE_MODEL_OR_A_SERVER & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -1,18 +1,7 @@
-"""Fixtures for action tests: recorded trackers, a dispatcher, the domain."""
-import json
-from pathlib import Path
+"""Fixtures for action tests: a dispatcher (recorded trackers: tests/support/trackers.py)."""
 
 import pytest
-from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
-
-TRACKERS = Path(__file__).resolve().parent.parent / "data" / "trackers"
-
-
-def load_tracker(name: str, **slot_overrides) -> Tracker:
-    data = json.loads((TRACKERS / f"{name}.json").read_text())
-    data["slots"].update(slot_overrides)
-    return Tracker.from_dict(data)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from actions.coping import ActionCopingTips, ValidateCopingForm
 from actions.guide import ActionGuide, previous_bot_action
 from actions.safety import ActionRegionalLines
 from actions.support import ActionDefaultAskAffirmation, ActionRequestHuman
-from tests.actions.conftest import load_tracker
+from tests.support.trackers import load_tracker
 
 
 def run(action, dispatcher, tracker, domain):

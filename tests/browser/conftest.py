@@ -2,44 +2,18 @@
 the real stack (action server + Rasa server + web app) from tests/conftest.py.
 
 Chromium is Debian's package (Playwright cannot download browsers here). When
-it is missing the fixture installs it with apt-get (as `make browser` does);
+it is missing the fixture installs it (tests/support/chromium.py, which `make browser` runs too);
 only when that is impossible are the browser tests skipped, with the reason.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
-from typing import Dict, Iterator, List
+from typing import Iterator, List
 
 import pytest
 
-from bot.settings import ROOT
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
-SCREENSHOTS = ROOT / "var" / "test" / "screenshots"
-# A reply from the bot may need NLU + dialogue + the action server on a busy 2-core machine.
-REPLY_TIMEOUT_MS = 60_000
-
-
-def ensure_chromium() -> str:
-    """The reason Chromium cannot be had, or "" when it is there (installing it if needed)."""
-    if CHROMIUM.exists():
-        return ""
-    if shutil.which("apt-get") is None:
-        return "no /usr/bin/chromium and no apt-get to install it"
-    if os.geteuid() != 0:
-        return "no /usr/bin/chromium, and installing it with apt-get needs root"
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    steps = (["apt-get", "update", "-qq"],
-             ["apt-get", "-o", "DPkg::Lock::Timeout=600", "install", "-y", "-qq", "chromium"])
-    for step in steps:
-        result = subprocess.run(step, env=env, capture_output=True, text=True, timeout=1200)
-        if result.returncode != 0:
-            return f"could not install chromium ({' '.join(step)}): {result.stderr.strip()[-300:]}"
-    return "" if CHROMIUM.exists() else "apt-get install chromium did not provide /usr/bin/chromium"
+from tests.support.browser import REPLY_TIMEOUT_MS
+from tests.support.chromium import CHROMIUM, LAUNCH_ARGS, ensure_chromium
 
 
 def pytest_collection_modifyitems(session, config, items):
@@ -58,7 +32,7 @@ def browser() -> Iterator["object"]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
 
@@ -101,19 +75,3 @@ def new_context(browser):
 @pytest.fixture
 def errors() -> PageErrors:
     return PageErrors()
-
-
-def screenshot_path(name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS / name
-
-
-def stored_session(page) -> Dict[str, str]:
-    """The widget's stored {sessionId, token} (localStorage)."""
-    return page.evaluate("""() => {
-        for (let i = 0; i < localStorage.length; i++) {
-            const key = localStorage.key(i);
-            if (key.startsWith('unknot-widget:')) return JSON.parse(localStorage.getItem(key));
-        }
-        return null;
-    }""")

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.safety.resources import shows_crisis_lines
-from tests.browser.conftest import REPLY_TIMEOUT_MS, screenshot_path, stored_session
+from tests.support.browser import REPLY_TIMEOUT_MS, screenshot_path, stored_session
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import threading
 from email import message_from_bytes, policy
 from typing import Any, Dict, List, Optional
@@ -13,11 +12,7 @@ from typing import Any, Dict, List, Optional
 from aiohttp import web
 from aiosmtpd.controller import Controller
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.ports import free_port
 
 
 class WebhookReceiver:

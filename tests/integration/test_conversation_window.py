@@ -21,7 +21,7 @@ from rasa.shared.core.events import ActionExecuted, UserUttered
 from bot.safety.resources import shows_crisis_lines
 from bot.settings import ROOT
 from bot.storage.tracker_store import UrlSQLTrackerStore
-from tests.integration.conftest import TEST_DIR, Chat
+from tests.support.stack import TEST_DIR, Chat
 from tests.unit.test_tracker_window import run
 
 pytestmark = pytest.mark.slow

@@ -10,7 +10,7 @@ import pytest
 
 from bot.safety.dialogue_judge import first_line_regions
 from bot.safety.resources import shows_crisis_lines
-from tests.integration.conftest import TEST_DIR, Chat
+from tests.support.stack import TEST_DIR, Chat
 
 pytestmark = pytest.mark.slow
 
@@ -136,10 +136,15 @@ def test_bad_requests_get_a_clean_client_error(stack, body):
 
 def test_empty_and_huge_messages_get_a_friendly_answer(chat: Chat):
     sender = chat.new_sender()
-    blank = chat.send(sender, "   ")  # an answer, not a silent error inside the NLU graph
-    assert blank and "Traceback" not in chat.text(blank)
+    for message in ("   ", " \t\n "):
+        blank = chat.send(sender, message)  # an answer, not a silent error inside the NLU graph
+        words = chat.text(blank).strip()
+        assert words, f"{message!r} got no words back: {blank}"
+        assert "Traceback" not in words and "error" not in words.lower()
+        assert "?" in words or chat.payloads(blank), f"{message!r}: no question and no next step: {words!r}"
     replies = chat.send(sender, "back pain " * 2000)
-    assert replies and "Traceback" not in chat.text(replies)
+    words = chat.text(replies).strip()
+    assert words and "Traceback" not in words
 
 
 def test_a_bad_request_stores_nothing_and_loses_nothing(chat: Chat, stack):

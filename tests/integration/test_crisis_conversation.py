@@ -15,7 +15,7 @@ from bot.safety.crisis_domain import render
 from bot.safety.dialogue_judge import judge_turn, load_dialogues
 from bot.safety.resources import shows_crisis_lines
 from bot.settings import ROOT
-from tests.integration.conftest import TEST_DIR, Chat
+from tests.support.stack import TEST_DIR, Chat
 
 pytestmark = pytest.mark.slow
 

@@ -27,7 +27,6 @@ import socketio
 
 from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import parse_html
-from tests.integration.conftest import TEST_DIR
 from tests.integration.fuzz_corpus import (
     REST_CASES,
     SOCKETIO_CASES,
@@ -35,6 +34,7 @@ from tests.integration.fuzz_corpus import (
     Case,
     all_cases,
 )
+from tests.support.stack import TEST_DIR
 
 pytestmark = pytest.mark.slow
 

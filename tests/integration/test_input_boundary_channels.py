@@ -13,9 +13,9 @@ from typing import Any, Dict, List, Tuple
 import pytest
 
 from bot.safety.resources import shows_crisis_lines
-from tests.integration.conftest import TEST_DIR, Chat
 from tests.integration.test_telegram import Telegram
 from tests.integration.test_widget_channel import Client, run
+from tests.support.stack import TEST_DIR, Chat
 
 pytestmark = pytest.mark.slow
 

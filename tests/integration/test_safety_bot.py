@@ -10,8 +10,8 @@ from __future__ import annotations
 import pytest
 
 from bot.safety.evaluate import DEFAULT_SET, evaluate_bot, load_set
-from tests.integration.conftest import TEST_DIR
 from tests.support.rest import rest_sender
+from tests.support.stack import TEST_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.safety.resources import shows_crisis_lines
-from tests.integration.conftest import Chat
 from tests.integration.test_conversations import events_for
+from tests.support.stack import Chat
 
 pytestmark = pytest.mark.slow
 

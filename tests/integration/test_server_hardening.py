@@ -17,7 +17,8 @@ import pytest
 from bot.runtime.launcher import Stack, http_ok
 from bot.safety.resources import shows_crisis_lines
 from bot.storage.tracker_store import remove_sqlite_files
-from tests.integration.conftest import TEST_DIR, Chat, test_settings
+from tests.support.ports import free_ports
+from tests.support.stack import TEST_DIR, Chat, test_settings
 
 pytestmark = pytest.mark.slow
 
@@ -28,20 +29,9 @@ HEAD = (b"POST /webhooks/rest/webhook HTTP/1.1\r\nHost: 127.0.0.1\r\n"
         b"Content-Type: application/json\r\n")
 
 
-def _free_ports(n: int) -> List[int]:
-    probes = [socket.socket() for _ in range(n)]
-    try:
-        for probe in probes:
-            probe.bind(("127.0.0.1", 0))
-        return [probe.getsockname()[1] for probe in probes]
-    finally:
-        for probe in probes:
-            probe.close()
-
-
 @pytest.fixture(scope="module")
 def server(test_model: Path) -> Iterator[Stack]:
-    rasa_port, action_port, web_port = _free_ports(3)
+    rasa_port, action_port, web_port = free_ports(3)
     remove_sqlite_files(DB)
     settings = test_settings(RASA_PORT=str(rasa_port), ACTION_PORT=str(action_port), WEB_PORT=str(web_port),
                              DATABASE_URL=f"sqlite:///{DB}", RASA_REQUEST_TIMEOUT=str(BODY_TIMEOUT),

@@ -22,9 +22,9 @@ import pytest
 from bot.runtime.launcher import Stack, http_ok
 from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
 from bot.safety.resources import shows_crisis_lines
-from tests.integration.conftest import test_settings as stack_settings
+from tests.support.ports import free_port
 from tests.support.rest import rest_sender
-from tests.support.services import free_port
+from tests.support.stack import test_settings as stack_settings
 
 pytestmark = pytest.mark.slow
 

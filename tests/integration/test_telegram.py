@@ -18,7 +18,7 @@ from bot.channels.telegram.updates import GROUP_REPLY
 from bot.safety.dialogue_judge import first_line_regions
 from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import FakeTelegramApi, parse_html
-from tests.integration.conftest import TEST_DIR
+from tests.support.stack import TEST_DIR
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.settings import ROOT
 from bot.storage.tracker_store import UrlSQLTrackerStore
-from tests.integration.postgres import postgres_server
+from tests.support.postgres import postgres_server
 
 
 @pytest.fixture(scope="module")

@@ -27,17 +27,18 @@ from bot.settings import ROOT
 from bot.web.alerts import store
 from bot.web.alerts.worker import AlertWorker
 from bot.web.staff import db, queries
-from tests.fakes.alert_receiver import SmtpReceiver, WebhookReceiver, free_port
-from tests.staff.conftest import (
+from tests.fakes.alert_receiver import SmtpReceiver, WebhookReceiver
+from tests.support.ports import free_port
+from tests.support.rest import rest_sender
+from tests.support.staff import (
     PASSWORDS,
-    _shifted,
     app_settings,
     csrf,
     login,
     make_client,
+    shifted,
     wait_for,
 )
-from tests.support.rest import rest_sender
 
 KEY = "t" * 48
 # The case: a "possible" first message, then the person confirms and
@@ -89,7 +90,7 @@ def seed(url: str, conversations: Dict[str, List[dict]], plan: Dict[str, int], a
         for i in range(times):
             sender = f"{name}-{i}-{uuid.uuid4().hex[:6]}"
             made.setdefault(name, []).append(sender)
-            rows += _shifted(conversations[name], sender, seconds=age + i)
+            rows += shifted(conversations[name], sender, seconds=age + i)
     with engine.begin() as conn:
         for start in range(0, len(rows), 2000):
             conn.execute(db.events.insert(), rows[start:start + 2000])
@@ -164,7 +165,7 @@ def test_acted_gets_its_own_alert_and_a_later_confirmation_is_not_a_second_high(
     assert got == {pseudo(made["acted"][0]): "acted", pseudo(made["high"][0]): "high"}
     # the high conversation then says it has acted: one more alert, at the new level
     engine = db.get_engine(sqlite_url)
-    later = _shifted(alert_conversations["acted"], made["high"][0], seconds=-5)
+    later = shifted(alert_conversations["acted"], made["high"][0], seconds=-5)
     with engine.begin() as conn:
         conn.execute(db.events.insert(), later)
     rounds(worker, 3)
@@ -180,7 +181,7 @@ def test_acted_gets_its_own_alert_and_a_later_confirmation_is_not_a_second_high(
     with engine.begin() as conn:
         # the person writes again now, after the acknowledgement
         shift = alert_conversations["high"][0]["timestamp"] - time.time() - 1
-        conn.execute(db.events.insert(), _shifted(alert_conversations["high"], made["acted"][0], seconds=shift))
+        conn.execute(db.events.insert(), shifted(alert_conversations["high"], made["acted"][0], seconds=shift))
     rounds(worker, 3)
     assert len(receiver.received) == 4
     assert receiver.received[-1]["conversation"] == pseudo(made["acted"][0])

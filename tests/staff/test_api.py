@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.web.staff import create_staff_app, db, queries, summary
-from tests.staff.conftest import (
+from tests.support.staff import (
     OLD_DAYS,
     PII_EMAIL,
     PII_PHONE,
@@ -361,11 +361,11 @@ def test_logout_ends_the_session(url):
 
 
 def test_new_conversations_reach_the_summary_incrementally(url, engine, senders, bot_conversations):
-    from tests.staff.conftest import _shifted
+    from tests.support.staff import shifted
 
     reviewer = login(make_client(url), "rita")
     count = reviewer.get("/staff/api/conversations").json()["count"]
-    rows = _shifted(bot_conversations["risk_high"]["rows"], "staff-late-arrival")
+    rows = shifted(bot_conversations["risk_high"]["rows"], "staff-late-arrival")
     with engine.begin() as conn:
         conn.execute(db.events.insert(), rows)
     queue = reviewer.get("/staff/api/queue").json()

@@ -13,8 +13,8 @@ import pytest
 
 from bot.settings import ROOT
 from bot.web.staff import queries
-from tests.staff.chromium import CHROMIUM, LAUNCH_ARGS, ensure_chromium
-from tests.staff.conftest import PASSWORDS, app_settings, fill_database
+from tests.support.chromium import CHROMIUM, LAUNCH_ARGS, ensure_chromium
+from tests.support.staff import PASSWORDS, app_settings, fill_database
 
 pytestmark = pytest.mark.slow
 SHOTS = ROOT / "var" / "test" / "screenshots"

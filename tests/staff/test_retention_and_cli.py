@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.settings import ROOT
 from bot.storage import safety_plan_table
 from bot.web.staff import auth, db, summary
-from tests.staff.conftest import login, make_client
+from tests.support.staff import login, make_client
 
 pytestmark = pytest.mark.slow
 

@@ -31,7 +31,8 @@ from starlette.testclient import TestClient
 from bot.settings import ROOT
 from bot.web.staff import auth, db, queries, summary
 from bot.web.staff.masking import mask
-from tests.staff.conftest import PASSWORDS, app_settings, login, wait_for
+from tests.support.ports import free_port
+from tests.support.staff import PASSWORDS, app_settings, login, wait_for
 
 LONG_WORD = "a" * 100_000
 LONG_TEXT = f"can stress cause back pain {LONG_WORD} end"
@@ -103,19 +104,13 @@ def cid_of(url, sender) -> int:
         return conn.execute(sa.select(db.conversations.c.id).where(db.conversations.c.sender_id == sender)).scalar()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(seeded, tmp_path_factory):
     """The real web app process on loopback over the seeded database."""
     url, _ = seeded
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "UNKNOT_ENV": "test", "DATABASE_URL": url, "SECRET_KEY": "t" * 48, "WEB_PORT": str(port),
-           "RASA_PORT": str(_free_port()), "ACTION_PORT": str(_free_port()), "UNKNOT_HOST": "127.0.0.1"}
+           "RASA_PORT": str(free_port()), "ACTION_PORT": str(free_port()), "UNKNOT_HOST": "127.0.0.1"}
     log = open(tmp_path_factory.mktemp("robust-log") / "web.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "bot", "web"], cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)

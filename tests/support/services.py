@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterator, List, Optional, Sequence
 
 from bot.settings import ROOT
+from tests.support.ports import free_port
 
 NGINX_TEMPLATE = ROOT / "deploy" / "nginx.conf"
 
@@ -36,12 +37,6 @@ def apt_install(*packages: str) -> None:
         result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=900)
         if result.returncode != 0:
             raise ServiceUnavailable(f"`{' '.join(cmd)}` failed: {result.stderr[-500:]}")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

@@ -9,7 +9,7 @@ import pytest
 from bot.runtime.launcher import Process, child_env, http_ok, rasa_server_cmd
 from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
 from bot.settings import load_settings
-from tests.support.services import free_port
+from tests.support.ports import free_port
 
 
 def test_children_never_phone_home_and_get_every_setting():

@@ -3,7 +3,20 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.risk_guard import WINDOW_CHARS, RiskGuard, guard_decision, text_windows
 
-CONFIG = RiskGuard.get_default_config()
+
+def _shipped_config():
+    """RiskGuard's settings as config.yml ships them (its defaults under them)."""
+    import yaml
+
+    from bot.settings import ROOT
+
+    pipeline = yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+    shipped = next(c for c in pipeline if c["name"].endswith("RiskGuard"))
+    return {**RiskGuard.get_default_config(), **{k: v for k, v in shipped.items() if k != "name"}}
+
+
+CONFIG = _shipped_config()
+SHIPPED = float(CONFIG["intent_threshold"])  # the intent classifier's "all but certain"
 
 
 def parse(text, intent="ask_sleep", confidence=0.9, ranking=None):
@@ -27,8 +40,9 @@ def test_detector_overrides_nlu_fallback():
 
 
 def test_classifier_alone_counts_above_the_threshold():
-    decision = guard_decision("i feel like giving up on everything", {"name": "express_risk", "confidence": 0.8},
-                              [{"name": "express_risk", "confidence": 0.8}], "express_risk", 0.5)
+    above = min(1.0, SHIPPED + 0.01)
+    decision = guard_decision("i feel like giving up on everything", {"name": "express_risk", "confidence": above},
+                              [{"name": "express_risk", "confidence": above}], "express_risk", SHIPPED)
     assert decision["forced"] and any(r.startswith("classifier:") for r in decision["reasons"])
 
 
@@ -41,7 +55,12 @@ def test_hyperbole_is_left_alone_and_recorded_as_none():
 def test_low_classifier_risk_below_threshold_is_not_forced():
     decision = guard_decision("how do i sleep better", {"name": "ask_sleep", "confidence": 0.7},
                               [{"name": "ask_sleep", "confidence": 0.7}, {"name": "express_risk", "confidence": 0.2}],
-                              "express_risk", 0.5)
+                              "express_risk", SHIPPED)
+    assert not decision["forced"]
+    # just under the shipped threshold, on top of the ranking: not forced either
+    under = SHIPPED - 0.01
+    decision = guard_decision("how do i sleep better", {"name": "express_risk", "confidence": under},
+                              [{"name": "express_risk", "confidence": under}], "express_risk", SHIPPED)
     assert not decision["forced"]
 
 

@@ -118,7 +118,8 @@ def _fake_replica(port_holder, name):
 
 
 def test_nginx_keeps_a_conversation_on_one_replica_and_moves_it_when_that_one_dies():
-    from tests.support.services import free_port, nginx_server
+    from tests.support.ports import free_port
+    from tests.support.services import nginx_server
 
     ports_a, ports_b = [], []
     with _fake_replica(ports_a, "A"), _fake_replica(ports_b, "B") as stop_b:

@@ -30,8 +30,8 @@ from bot.runtime.launcher import ROOT, Stack, http_ok
 from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
 from bot.safety.resources import shows_crisis_lines
 from bot.settings import load_settings
+from tests.support.ports import free_port
 from tests.support.rest import rest_sender
-from tests.support.services import free_port
 
 WORK_DIR = ROOT / "var" / "recovery"
 GIVE_UP = 600.0  # seconds; only so a broken run ends

@@ -1,11 +1,11 @@
-"""Session fixtures: one small test model, trained once (cached by Rasa's
-fingerprint), and one running stack (action server + Rasa server) on loopback.
-"""
+"""The test stack: one small test model, trained once (cached by Rasa's
+fingerprint), and one running stack (action server + Rasa server + web app) on
+loopback, with a REST chat client for it. The session fixtures that use these are
+in tests/conftest.py."""
 from __future__ import annotations
 
 import functools
 import os
-import socket
 import subprocess
 import sys
 import uuid
@@ -18,6 +18,7 @@ from bot.runtime.launcher import Stack, child_env
 from bot.safety.crisis_domain import write_training_domain
 from bot.settings import ROOT, load_settings
 from bot.storage.tracker_store import remove_sqlite_files
+from tests.support.ports import free_port
 from tests.support.rest import rest_sender
 
 TEST_DIR = ROOT / "var" / "test"
@@ -30,18 +31,16 @@ TEST_EPOCHS: dict = {}
 
 
 @functools.lru_cache(maxsize=None)
-def free_port() -> int:
-    """A port nothing listens on now (picked once per test run)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+def web_port() -> int:
+    """The shared stack's web app port (picked once per test run)."""
+    return free_port()
 
 
 def test_settings(**overrides: str):
     # Ports can be moved (two checkouts testing at once on one machine).
     env = {"RASA_PORT": os.environ.get("UNKNOT_TEST_RASA_PORT", "5105"),
            "ACTION_PORT": os.environ.get("UNKNOT_TEST_ACTION_PORT", "5155"), "UNKNOT_ENV": "test",
-           "WEB_PORT": os.environ.get("UNKNOT_TEST_WEB_PORT") or str(free_port()),
+           "WEB_PORT": os.environ.get("UNKNOT_TEST_WEB_PORT") or str(web_port()),
            "DATABASE_URL": f"sqlite:///{TEST_DIR / 'unknot-test.db'}", "LOG_LEVEL": "INFO"}
     env.update(overrides)
     return load_settings(env)
@@ -106,6 +105,3 @@ def start_test_stack(model: Path, extra_env: Optional[Dict[str, str]] = None) ->
     running = Stack(test_settings(**(extra_env or {})), model, log_dir=TEST_DIR / "log")
     running.start()
     return running
-
-# The session fixtures `test_model`, `stack` and `chat` are in tests/conftest.py,
-# so the browser tests (tests/browser) share the one running stack.
