@@ -17,9 +17,9 @@ SPACY_MODEL := var/spacy/en_unknot/config.cfg
 ENCODER     := var/encoder/all-MiniLM-L6-v2/.verified
 MODEL       := models/unknot.tar.gz
 # crisis_lines.yml + crisis_replies.yml are rendered into var/domain/crisis.yml (bot/safety/crisis_domain.py),
-# which training combines with domain.yml: an edited number retrains.
+# which training combines with domain/*.yml: an edited number retrains.
 CRISIS_INPUTS := bot/safety/crisis_lines.yml bot/safety/crisis_replies.yml bot/safety/crisis_domain.py
-TRAIN_INPUTS := config.yml domain.yml $(CRISIS_INPUTS) $(shell find data -name '*.yml' 2>/dev/null)
+TRAIN_INPUTS := config.yml $(wildcard domain/*.yml) $(CRISIS_INPUTS) $(shell find data -name '*.yml' 2>/dev/null)
 TRAIN_DOMAIN := var/domain
 RASA        := $(PY) -m bot exec -- $(PY) -m rasa
 # The chat widget: npm ci from the lock file, then esbuild into bot/web/static/build.

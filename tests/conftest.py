@@ -25,7 +25,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def domain():
-    return training_domain_dict()  # domain.yml + the crisis replies rendered from crisis_lines.yml
+    return training_domain_dict()  # domain/*.yml + the crisis replies rendered from crisis_lines.yml
 
 
 @pytest.fixture(scope="session")

@@ -119,7 +119,7 @@ def test_events_keep_every_event_once_in_order(long_conversation):
     # the same events, in the same order, as the store without a window wrote
     assert stored == _stored(long_conversation["full_db"], sender)
     assert sum(1 for row in stored if row[0] == "user") >= len(SCRIPT)
-    store = UrlSQLTrackerStore(domain=Domain.load(str(ROOT / "domain.yml")),
+    store = UrlSQLTrackerStore(domain=Domain.load(str(ROOT / "domain")),
                                db_url=f"sqlite:///{TEST_DIR / 'unknot-test.db'}")
     full = asyncio.run(store.retrieve_full_tracker(sender))
     assert [(e.type_name, _comparable(e.as_dict())) for e in full.events] == [(r[0], r[3]) for r in stored]
@@ -127,7 +127,7 @@ def test_events_keep_every_event_once_in_order(long_conversation):
 
 def test_rasa_worked_with_a_bounded_window_that_looks_like_the_whole_session(long_conversation):
     sender = long_conversation["sender"]
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(ROOT / "domain"))
     store = UrlSQLTrackerStore(domain=domain, db_url=f"sqlite:///{TEST_DIR / 'unknot-test.db'}")
     window = asyncio.run(store.retrieve(sender))
     assert store.window_rebuilds == 0  # the stored window was current

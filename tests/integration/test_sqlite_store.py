@@ -15,7 +15,7 @@ from bot.storage.tracker_store import UrlSQLTrackerStore, remove_sqlite_files
 
 
 def test_sqlite_store_saves_in_wal_mode_and_other_connections_see_every_event(tmp_path):
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(ROOT / "domain"))
     path = tmp_path / "unknot.db"
     store = UrlSQLTrackerStore(domain=domain, db_url=f"sqlite:///{path}")
 

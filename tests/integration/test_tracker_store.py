@@ -13,7 +13,7 @@ from tests.support.postgres import postgres_server
 
 @pytest.fixture(scope="module")
 def domain():
-    return Domain.load(str(ROOT / "domain.yml"))
+    return Domain.load(str(ROOT / "domain"))
 
 
 @pytest.fixture(scope="module")

@@ -198,7 +198,7 @@ _QUANTITY = re.compile(_NUMBER + r"\s*(mg|milligrams?|grams?|g|ml|tablets?|pills
 
 
 def _response_texts():
-    domain = training_domain_dict()  # domain.yml + the crisis replies rendered for every region
+    domain = training_domain_dict()  # domain/*.yml + the crisis replies rendered for every region
     for name, variants in domain["responses"].items():
         for variant in variants:
             yield name, variant.get("text") or ""

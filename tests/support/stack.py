@@ -70,7 +70,7 @@ def rasa(*args: str, settings=None, check: bool = True, timeout: float = 1800) -
 
 def train_test_model() -> Path:
     config = write_test_config()
-    domain = write_training_domain()  # domain.yml + the crisis replies rendered from crisis_lines.yml
+    domain = write_training_domain()  # domain/*.yml + the crisis replies rendered from crisis_lines.yml
     rasa("train", "--config", str(config), "--domain", str(domain), "--out", str(TEST_MODEL.parent),
          "--fixed-model-name", "unknot-test")
     assert TEST_MODEL.exists()

@@ -78,15 +78,20 @@ def test_an_unknown_placeholder_is_refused(tmp_path):
         crisis_domain.load_replies(bad)
 
 
-def test_the_training_domain_is_domain_yml_plus_the_rendered_replies(tmp_path):
+def test_the_training_domain_is_the_domain_files_plus_the_rendered_replies(tmp_path):
     target = crisis_domain.write_training_domain(tmp_path / "domain")
-    assert (target / "domain.yml").resolve() == (ROOT / "domain.yml").resolve()
+    linked = sorted(p.name for p in target.iterdir() if p.is_symlink())
+    assert linked == sorted(p.name for p in (ROOT / "domain").glob("*.yml")) and len(linked) > 1
+    assert all((target / name).resolve() == (ROOT / "domain" / name).resolve() for name in linked)
+    (target / "old.yml").symlink_to(ROOT / "config.yml")  # a domain file that is gone must not train
+    crisis_domain.write_training_domain(tmp_path / "domain")
+    assert not (target / "old.yml").exists()
     rendered = yaml.safe_load((target / "crisis.yml").read_text())
     replies = crisis_domain.load_replies()
     with_lines = {n + crisis_domain.YOUTH_SUFFIX for n, r in replies.items()
                   if crisis_domain._PLACEHOLDER.search(r["text"])}
     assert set(rendered["responses"]) == set(replies) | with_lines  # the young-person twins of replies with lines
-    hand_written = yaml.safe_load((ROOT / "domain.yml").read_text())["responses"]
+    hand_written = crisis_domain.domain_dict()["responses"]
     assert not set(hand_written) & set(rendered["responses"]), "a response is both hand-written and rendered"
 
 
@@ -133,7 +138,7 @@ def test_no_crisis_or_emergency_number_is_typed_in_outside_crisis_lines_yml():
             if re.search(r"(?<![\w.\-:/])" + re.escape(number) + r"(?![\w\-])", text):
                 found.append(f"{where}: {number}")
 
-    for path in (ROOT / "domain.yml", ROOT / "bot" / "safety" / "crisis_replies.yml"):
+    for path in (*sorted((ROOT / "domain").glob("*.yml")), ROOT / "bot" / "safety" / "crisis_replies.yml"):
         for where, text in _strings_in_yaml(yaml.safe_load(path.read_text())):
             scan(f"{path.name}{where}", text)
     for path in [p for d in ("bot", "actions") for p in (ROOT / d).rglob("*.py")]:

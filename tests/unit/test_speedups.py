@@ -233,7 +233,7 @@ def test_dialogue_states_replayed_incrementally_are_rasas_after_every_event(seed
     from tests.unit.test_tracker_window import Script
 
     rasa_patches.install()
-    domain = Domain.load(str(ROOT / "domain.yml"))
+    domain = Domain.load(str(ROOT / "domain"))
     rng = random.Random(seed)
     script = Script()
     for _ in range(25):

@@ -48,7 +48,7 @@ LISTEN, FORM, FALLBACK = "action_listen", "coping_form", "action_two_stage_fallb
 
 @pytest.fixture(scope="module")
 def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
+    return Domain.load(str(ROOT / "domain"))
 
 
 # --------------------------------------------------------------------------- events like Rasa's

@@ -8,7 +8,7 @@
    training data; entity annotations stay on their examples). Each fold's
    training and test files are written to OUT/folds/<k>/, and each fold is
    `rasa train nlu` + `rasa test nlu`, exactly like the held-out model.
-3. The contract intents (every intent in domain.yml): their lowest F1 and the
+3. The contract intents (every intent in the domain): their lowest F1 and the
    ones under 0.85.
 4. A gap analysis: why held-out and CV differ, measured on the predictions
    (length, closeness to the training data, a model-free nearest-neighbour
@@ -32,6 +32,7 @@ from typing import AbstractSet, Any, Dict, Iterable, List, Optional, Sequence, T
 
 import yaml
 
+from bot.safety.crisis_domain import domain_dict
 from bot.settings import ROOT
 
 EVAL_DIR = ROOT / "var" / "eval"
@@ -96,7 +97,8 @@ def nlu_files(path: Path) -> List[Path]:
 
 
 def domain_intents(path: Path) -> List[str]:
-    doc = yaml.safe_load(path.read_text()) or {}
+    """The intents of a domain file, or of a domain folder (domain/, one file per flow)."""
+    doc = domain_dict(path) if path.is_dir() else yaml.safe_load(path.read_text()) or {}
     names = []
     for item in doc.get("intents") or []:
         names.append(next(iter(item)) if isinstance(item, dict) else str(item))
@@ -464,7 +466,7 @@ def contract_summary(intents: Sequence[str], heldout: Optional[dict], cv: Option
 
 
 def format_contract(contract: dict) -> str:
-    lines = [f"contract intents (all {contract['intents']} in domain.yml), F1 under {contract['threshold']:.2f}:"]
+    lines = [f"contract intents (all {contract['intents']} in the domain), F1 under {contract['threshold']:.2f}:"]
     for name, label in (("heldout", "held-out"), ("cv", "CV")):
         part = contract.get(name)
         if part is None:
@@ -540,7 +542,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--skip-cv", action="store_true", help="only the held-out test")
     parser.add_argument("--nlu", default="data/nlu")
     parser.add_argument("--heldout", default="tests/nlu/heldout.yml")
-    parser.add_argument("--domain", default="domain.yml")
+    parser.add_argument("--domain", default="domain")
     parser.add_argument("--out", default=str(EVAL_DIR))
     args = parser.parse_args(argv)
     out = Path(args.out).resolve()  # Rasa runs in ROOT; our own files are written from here

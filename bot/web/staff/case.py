@@ -19,7 +19,7 @@ QUESTION_LABELS = {**{name: "Thoughts of ending their life?" for name in DIRECT_
                    **{name: "Safe right now?" for name in SAFETY_QUESTIONS}}
 
 # The bot's replies use a small part of Markdown: **bold**, [label](url) and
-# line breaks (domain.yml, crisis_replies.yml). Rendering only that part, after
+# line breaks (domain/*.yml, crisis_replies.yml). Rendering only that part, after
 # escaping everything, keeps any HTML a message carries inert (a person's own
 # words are echoed in some replies, e.g. their safety plan); a general Markdown
 # library passes raw HTML through and would need a sanitiser on top.

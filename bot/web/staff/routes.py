@@ -77,7 +77,7 @@ class StaffSite:
         self._key: Optional[str] = None
         self.threshold = summary.fallback_threshold()
         self.keep = published_numbers(
-            [ROOT / "domain.yml", *sorted((ROOT / "bot" / "safety").glob("*.yml")),
+            [*sorted((ROOT / "domain").glob("*.yml")), *sorted((ROOT / "bot" / "safety").glob("*.yml")),
              *sorted((ROOT / "bot" / "safety" / "data").glob("*.yml"))], [settings.clinic_contact])
         self.intents = known_intents()
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(HERE / "templates")),

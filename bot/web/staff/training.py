@@ -6,11 +6,11 @@ from typing import Dict, Iterable, List, Tuple
 
 import yaml
 
-from bot.settings import ROOT
+from bot.safety.crisis_domain import DOMAIN_DIR, domain_dict
 
 
-def known_intents(domain_path=ROOT / "domain.yml") -> List[str]:
-    domain = yaml.safe_load(domain_path.read_text()) or {}
+def known_intents(domain_dir=DOMAIN_DIR) -> List[str]:
+    domain = domain_dict(domain_dir)
     names = []
     for entry in domain.get("intents") or []:
         names.append(next(iter(entry)) if isinstance(entry, dict) else str(entry))
