@@ -6,6 +6,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.content import HUMAN_CONTACT
 from bot.flows.fallback import affirmation_question
 from bot.settings import load_settings
 
@@ -23,8 +24,7 @@ class ActionRequestHuman(Action):
             dispatcher.utter_message(response="utter_no_human_contact")
             return []
         dispatcher.utter_message(
-            text=(f"I can't hand this chat over to a person myself, but you can reach {settings.clinic_name} "
-                  f"directly: {settings.clinic_contact}. If you're in crisis right now, type \"crisis\" for helplines.")
+            text=HUMAN_CONTACT.format(clinic=settings.clinic_name, contact=settings.clinic_contact)
         )
         return []
 

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
+from bot.content import MESSAGE_TOO_LONG
+
 MAX_MESSAGE_LENGTH = 2000  # the widget's limit; longer gets the "send it in parts" reply
 HARD_MESSAGE_LENGTH = 20_000  # longer is refused (unless it carries risk)
 SCAN_LENGTH = 50_000  # how much of a refused message the detector reads (~1 s): bounded work per request
@@ -185,8 +187,7 @@ def accept_message(text: Any, metadata: Optional[Dict[str, Any]] = None,
         return Accepted(cleaned, metadata)
     passages = risky_passages(cleaned, is_risk)
     if not passages:
-        raise Rejected("message_too_long", "That message is too long for me to read. Could you send it in a "
-                       f"few parts (up to {MAX_MESSAGE_LENGTH} characters each)?", status=413)
+        raise Rejected("message_too_long", MESSAGE_TOO_LONG.format(limit=MAX_MESSAGE_LENGTH), status=413)
     # The crisis reply must still come: the passages with risk go on (the rest is not stored).
     excerpt = "\n…\n".join(passages)[:HARD_MESSAGE_LENGTH]
     metadata[TRUNCATED_KEY] = len(text)

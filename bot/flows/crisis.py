@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping, Optional
 
+from bot.content import REGIONAL_LINES_HEADING
 from bot.safety import resources
 from bot.safety.crisis_domain import full_lines
 
@@ -80,4 +81,4 @@ def regional_lines_text(region: Optional[str], youth: bool = False) -> str:
     Telegram channel turns them into plain numbers. For a person who said they are under 18, the
     lines for young people first."""
     lines = resources.lines_for(region)
-    return f"Lines for {lines.name}:\n{full_lines(lines, youth)}"
+    return REGIONAL_LINES_HEADING.format(region=lines.name) + "\n" + full_lines(lines, youth)

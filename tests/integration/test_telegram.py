@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-from bot.channels.telegram.updates import GROUP_REPLY
+from bot.content import GROUP_REPLY
 from bot.safety.dialogue_judge import first_line_regions
 from bot.safety.resources import shows_crisis_lines
 from tests.fakes.telegram_api import FakeTelegramApi, parse_html

@@ -1,4 +1,5 @@
-from bot.flows.fallback import INTENT_LABELS, affirmation_question
+from bot.content import INTENT_LABELS
+from bot.flows.fallback import affirmation_question
 
 
 def test_guess_is_asked_in_plain_words_with_yes_no_buttons():

@@ -4,8 +4,6 @@ import threading
 import pytest
 
 from bot.channels.telegram.updates import (
-    CAPTION_NOTE,
-    GROUP_REPLY,
     MemoryUpdateLog,
     RecentNotices,
     SqlUpdateLog,
@@ -13,6 +11,7 @@ from bot.channels.telegram.updates import (
     parse_update,
     secret_matches,
 )
+from bot.content import CAPTION_NOTE, GROUP_REPLY
 
 SECRET = "s3cret-token_value-0123456789"
 USER = {"id": 42, "is_bot": False, "first_name": "Sam", "username": "sam", "language_code": "en-GB"}

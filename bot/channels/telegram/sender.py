@@ -16,16 +16,13 @@ from bot.channels.telegram.api import BotApi, TelegramApiError
 from bot.channels.telegram.format import outgoing_messages
 from bot.channels.telegram.lanes import Lanes
 from bot.channels.telegram.updates import (
-    CRISIS_HINT,
     Incoming,
     RecentNotices,
 )
+from bot.content import ERROR_REPLY
 
 logger = logging.getLogger(__name__)
 
-
-ERROR_REPLY = ("Sorry, something went wrong on my side and I couldn't answer that. Please try again in a "
-               "moment. " + CRISIS_HINT)
 
 
 class TelegramOutput(OutputChannel):

@@ -21,6 +21,7 @@ from bot.channels.input_boundary import (
     checked_int,
     clean_metadata,
 )
+from bot.content import CAPTION_NOTE, DEFAULT_MEDIA_REPLY, GROUP_REPLY, MEDIA_REPLIES
 
 logger = logging.getLogger(__name__)
 
@@ -50,26 +51,6 @@ COMMANDS = {
 
 MEDIA_KINDS = ("voice", "audio", "video_note", "photo", "video", "animation", "sticker", "document",
                "location", "venue", "contact", "poll", "dice")
-
-CRISIS_HINT = 'If you are struggling or thinking of hurting yourself, type "crisis" (or /crisis) and I will show you crisis lines straight away.'
-
-MEDIA_REPLIES = {
-    "voice": ("I can't listen to voice messages, sorry: I can only read text. Could you type what you "
-              "wanted to say? " + CRISIS_HINT + " In an emergency, call your local emergency number."),
-    "video_note": ("I can't watch or listen to video messages, sorry: I can only read text. Could you "
-                   "type what you wanted to say? " + CRISIS_HINT),
-    "location": ("Thank you, but I can't use locations: I can only read text. If you'd like crisis "
-                 "lines for your country, just tell me where you are, for example \"I'm in the UK\"."),
-}
-MEDIA_REPLIES["audio"] = MEDIA_REPLIES["voice"]
-MEDIA_REPLIES["venue"] = MEDIA_REPLIES["location"]
-DEFAULT_MEDIA_REPLY = ("Thanks for sending that. I can only read text, so I can't see photos, stickers "
-                       "or files. Could you tell me in words? " + CRISIS_HINT)
-CAPTION_NOTE = "(I can't see what you attached, so I read only the words you wrote with it.)"
-GROUP_REPLY = ("Hi! I'm Unknot, a support assistant for stress and back pain. I only work in private chats, "
-               "so I don't read or keep messages in groups. Please message me directly. If someone is in "
-               "danger, call the local emergency number.")
-
 
 def command_text(text: str) -> str:
     """What a typed message means to Rasa.
