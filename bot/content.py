@@ -6,7 +6,7 @@ What is left is said by code paths that do not go through a domain response: the
 Telegram channel's own notices (media it cannot read, groups, an error), the
 input boundary's answer to a message too long to read, the fallback's "did you
 mean ...?" and the hand-over to a person. Edit the words here; no number a
-person could call may be typed in (tests/unit/test_crisis.py scans this file too).
+person could call may be typed in (tests/unit/flows/test_crisis.py scans this file too).
 """
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
 """Shared fixtures. The heavy session ones (test model, the running stack) are
-here so tests/integration and tests/browser share one; their helpers live in
+here so tests/integration and tests/e2e share one; their helpers live in
 tests/support/stack.py."""
 from pathlib import Path
 
 import pytest
 
 from bot.safety.crisis_domain import training_domain_dict
+from bot.safety.evaluate import DEFAULT_SET as EVAL_SET
+from bot.safety.evaluate import load_set
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.support.stack import Chat, start_test_stack, train_test_model
 
@@ -21,6 +23,12 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if NEEDS_THE_MODEL_OR_A_SERVER & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def eval_items():
+    """The labelled safety set (tests/safety and the safety evaluation's own tests)."""
+    return load_set(EVAL_SET)
 
 
 @pytest.fixture(scope="session")

@@ -22,7 +22,7 @@ from bot.safety.resources import shows_crisis_lines
 from bot.settings import ROOT
 from bot.storage.tracker_store import UrlSQLTrackerStore
 from tests.support.stack import TEST_DIR, Chat
-from tests.unit.test_tracker_window import run
+from tests.unit.storage.test_tracker_window import run
 
 pytestmark = pytest.mark.slow
 
@@ -136,7 +136,7 @@ def test_rasa_worked_with_a_bounded_window_that_looks_like_the_whole_session(lon
     assert sum(isinstance(e, UserUttered) for e in window.applied_events()) == 10 < len(SCRIPT)
     assert window.events[0] == ActionExecuted("action_session_start") and len(window.events) < len(full.events) / 3
     # and, replayed turn by turn, the real conversation's window shows the policies
-    # and actions what the whole session shows them (see tests/unit/test_tracker_window.py)
+    # and actions what the whole session shows them (see tests/unit/storage/test_tracker_window.py)
     turns: List[List[Any]] = [[]]
     for event in full.events:
         turns[-1].append(event)

@@ -83,7 +83,7 @@ def _flows_interrupted_by_risk(steps) -> set:
 
 def test_every_flow_has_a_story_where_a_risk_message_interrupts_it():
     covered = set()
-    for path in sorted((TEST_DIR.parent.parent / "tests" / "stories").glob("*.yml")):
+    for path in sorted((TEST_DIR.parent.parent / "tests" / "stories").rglob("*.yml")):
         for story in yaml.safe_load(path.read_text())["stories"]:
             covered |= _flows_interrupted_by_risk(story["steps"])
     flows = {"coping form", "walkthrough", "breathing exercise", "muscle relaxation", "check-in",

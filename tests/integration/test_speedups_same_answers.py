@@ -2,7 +2,7 @@
 without dask, remembered rule matches, dialogue states replayed incrementally,
 cached schema checks and event classes, one session for the action server, the
 gate) must not change a single decision. (The hardening patches do change some,
-on purpose: a typed "/restart" is not obeyed; tests/unit/test_hardening.py.) The
+on purpose: a typed "/restart" is not obeyed; tests/unit/runtime/test_hardening.py.) The
 test model answers the same conversations with them and with Rasa's own code
 (rasa_patches.suspended("speedups", "admission_gate")), and every intent, confidence, entity, action,
 policy and slot must be identical: without an action server (custom actions

@@ -72,7 +72,7 @@ def test_postgresql_keeps_telegram_update_ids_for_every_replica(postgres_url, do
 def _script():
     """60 turns: a form with a question in the middle, fallbacks that revert,
     /back, a walkthrough, a risk message, and a new session half way."""
-    from tests.unit.test_tracker_window import Script
+    from tests.unit.storage.test_tracker_window import Script
 
     script = Script().faq().form_start().form_answer("lower back").form_question().form_answer("3 weeks")
     script.form_answer("6").form_answer("no")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from bot.safety import classifier as C
-from tests.safety.tiny_risk_sets import NONE, RISK
+from tests.support.tiny_risk_sets import NONE, RISK
 
 
 @pytest.fixture(scope="module")

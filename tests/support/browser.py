@@ -1,4 +1,4 @@
-"""Helpers for the browser tests (tests/browser): screenshots, the widget's stored session."""
+"""Helpers for the browser tests (tests/e2e): screenshots, the widget's stored session."""
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,6 +1,6 @@
 """deploy/nginx.conf stops malformed framing, big bodies and slow clients before
 they reach a Rasa replica (issue 15). `nginx -t` on the rendered file is in
-tests/unit/test_scale.py."""
+tests/tools/test_scale.py."""
 import re
 
 from tests.support.services import render_nginx

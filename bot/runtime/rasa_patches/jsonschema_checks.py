@@ -81,7 +81,7 @@ def quick_is_valid(validator: Any, schema: Any, instance: Any) -> bool:
     keywords mean here exactly what jsonschema's own implementations
     (jsonschema/_validators.py: type, properties, patternProperties, required,
     items, oneOf, const) do, using the validator's own type checker and its
-    `equal`; tests/unit/test_speedups.py compares the two on every event type
+    `equal`; tests/unit/runtime/test_speedups.py compares the two on every event type
     and on broken ones. Only a True is trusted without jsonschema."""
     try:
         return _quick(validator, schema, instance)

@@ -5,7 +5,7 @@ import pytest
 
 from bot.nlu.risk_encoder import FineTuneSettings, RiskEncoder, cache_key, fine_tuned
 from bot.nlu.sentence_encoder import default_model_dir
-from tests.safety.tiny_risk_sets import NONE, RISK
+from tests.support.tiny_risk_sets import NONE, RISK
 
 SETTINGS = FineTuneSettings(epochs=4, learning_rate=5e-5, batch_size=8)
 

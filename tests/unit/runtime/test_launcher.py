@@ -2,13 +2,12 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 import pytest
 
 from bot.runtime.launcher import Process, child_env, http_ok, rasa_server_cmd
 from bot.runtime.supervisor import RUNNING, Supervisor, WatchdogPolicy
-from bot.settings import load_settings
+from bot.settings import ROOT, load_settings
 from tests.support.ports import free_port
 
 
@@ -48,7 +47,7 @@ def test_the_stack_runs_the_web_app_on_its_port(tmp_path):
 # Tiny real child processes (tests/fakes/health_child.py); short intervals, and
 # generous timeouts only as a failure guard (no wall-clock assertions).
 
-FAKE_CHILD = Path(__file__).resolve().parent.parent / "fakes" / "health_child.py"
+FAKE_CHILD = ROOT / "tests" / "fakes" / "health_child.py"
 QUICK = WatchdogPolicy(interval=0.1, timeout=0.5, failures=3, start_timeout=30.0, backoff_first=0.2,
                        backoff_max=0.8, stable_after=3600.0)
 
@@ -106,7 +105,7 @@ def test_the_watchdog_settings_have_defaults_and_can_be_shortened():
         "WATCHDOG_INTERVAL_SECONDS": "1", "WATCHDOG_TIMEOUT_SECONDS": "1", "WATCHDOG_FAILURES": "2",
         "START_TIMEOUT_SECONDS": "60", "RESTART_BACKOFF_MAX_SECONDS": "4"}))
     assert (short.interval, short.timeout, short.failures, short.start_timeout, short.backoff_max) == (1, 1, 2, 60, 4)
-    env_example = (Path(__file__).resolve().parent.parent.parent / ".env.example").read_text()
+    env_example = (ROOT / ".env.example").read_text()
     for name in ("WATCHDOG_INTERVAL_SECONDS", "WATCHDOG_TIMEOUT_SECONDS", "WATCHDOG_FAILURES",
                  "START_TIMEOUT_SECONDS", "RESTART_BACKOFF_MAX_SECONDS"):
         assert f"\n{name}=" in env_example

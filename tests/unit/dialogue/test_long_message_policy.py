@@ -4,7 +4,7 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop
 
 from bot.channels.input_boundary import LONG_MESSAGE_KEY
 from bot.dialogue.safety_policy import LONG_MESSAGE_ACTION
-from tests.unit.test_safety_policy import (  # noqa: F401 (fixtures)
+from tests.unit.dialogue.test_safety_policy import (  # noqa: F401 (fixtures)
     FIRST,
     domain,
     policy,

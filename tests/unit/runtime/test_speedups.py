@@ -230,7 +230,7 @@ def test_dialogue_states_replayed_incrementally_are_rasas_after_every_event(seed
     from rasa.shared.core.trackers import DialogueStateTracker
 
     from bot.settings import ROOT
-    from tests.unit.test_tracker_window import Script
+    from tests.unit.storage.test_tracker_window import Script
 
     rasa_patches.install()
     domain = Domain.load(str(ROOT / "domain"))
