@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from bot.settings import ROOT
 from bot.web.alerts import store
 from bot.web.alerts.worker import AlertWorker
-from bot.web.staff import db, queries
+from bot.web.staff import db, queries, summary
 from tests.fakes.alert_receiver import SmtpReceiver, WebhookReceiver
 from tests.support.ports import free_port
 from tests.support.rest import rest_sender
@@ -315,6 +315,28 @@ def test_two_web_app_replicas_send_every_alert_exactly_once(alert_conversations,
     with db.get_engine(url).connect() as conn:
         states = [r.state for r in conn.execute(sa.select(db.deliveries.c.state))]
     assert states == ["sent"] * 30
+
+
+def test_a_replica_without_the_channel_leaves_its_deliveries_to_one_that_has_it(
+        alert_conversations, sqlite_url, receiver):
+    """Every web app process runs the worker; one without ALERT_WEBHOOK_URL (a
+    replica configured differently, or the plain `make run` stack beside a
+    configured one) must not claim the webhook's deliveries and fail them."""
+    made = seed(sqlite_url, alert_conversations, {"high": 3})
+    with_webhook = worker_for(sqlite_url, ALERT_WEBHOOK_URL=receiver.url)
+    without = worker_for(sqlite_url)
+    summary.refresh(db.get_engine(sqlite_url), summary.fallback_threshold())  # the flags the alerts come from
+    with db.get_engine(sqlite_url).begin() as conn:
+        assert store.raise_alerts(conn, pseudo) == 3
+        assert store.plan_deliveries(conn, with_webhook.settings.alert_channels, 3600) == 3
+    for _ in range(3):
+        assert rounds(without, 1) == 0
+    with db.get_engine(sqlite_url).connect() as conn:
+        rows = conn.execute(sa.select(db.deliveries.c.state, db.deliveries.c.attempts,
+                                      db.deliveries.c.claimed_by)).all()
+    assert [(r.state, r.attempts, r.claimed_by) for r in rows] == [("pending", 0, None)] * 3
+    assert rounds(with_webhook, 1) == 3
+    assert {r["conversation"] for r in receiver.received} == {pseudo(s) for s in made["high"]}
 
 
 def test_a_burst_bigger_than_one_claim_is_all_sent_in_one_round(alert_conversations, sqlite_url, receiver):

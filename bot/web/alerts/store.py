@@ -153,13 +153,18 @@ class Delivery:
     erased: bool
 
 
-def claim_due(conn, worker: str, limit: int = CLAIM_BATCH, now: Optional[float] = None) -> List[Delivery]:
-    """Claim up to `limit` due deliveries for `worker`. A reminder whose alert
-    was acknowledged meanwhile is dropped instead of sent."""
+def claim_due(conn, worker: str, channels: Sequence[str], limit: int = CLAIM_BATCH,
+              now: Optional[float] = None) -> List[Delivery]:
+    """Claim up to `limit` due deliveries for `worker`, of the `channels` it can
+    send on: a replica without the webhook (or e-mail) configured leaves those
+    rows to one that has it, instead of failing them. A reminder whose alert was
+    acknowledged meanwhile is dropped instead of sent."""
     now = time.time() if now is None else now
+    if not channels:
+        return []
     a, d, c = db.alerts, db.deliveries, db.conversations
     due = conn.execute(sa.select(d.c.id).where(
-        d.c.state == "pending", d.c.next_at <= now,
+        d.c.state == "pending", d.c.next_at <= now, d.c.channel.in_(list(channels)),
         sa.or_(d.c.claimed_until.is_(None), d.c.claimed_until < now)).order_by(d.c.next_at, d.c.id).limit(limit)).all()
     claimed: List[Delivery] = []
     for (delivery_id,) in due:

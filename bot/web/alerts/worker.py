@@ -64,7 +64,7 @@ class AlertWorker:
             log.warning("staff alert: %d new high-risk conversation(s) need review%s", raised,
                         "" if self.settings.alert_channels else " (no alert channel configured: nobody is told)")
         with self.engine.begin() as conn:
-            return store.claim_due(conn, self.name, now=now)
+            return store.claim_due(conn, self.name, self.settings.alert_channels, now=now)
 
     def _record(self, delivery: store.Delivery, error: Optional[str]) -> None:
         with self.engine.begin() as conn:
@@ -125,7 +125,7 @@ class AlertWorker:
 
     def _claim(self) -> List[store.Delivery]:
         with self.engine.begin() as conn:
-            return store.claim_due(conn, self.name)
+            return store.claim_due(conn, self.name, self.settings.alert_channels)
 
     async def run(self, stop: asyncio.Event) -> None:
         if not self.settings.alert_channels:
