@@ -119,7 +119,7 @@ def test_a_safety_plan_is_stored_shown_again_and_deleted_with_the_conversation(c
     with sqlite3.connect(TEST_DIR / "unknot-test.db") as src, sqlite3.connect(copy) as dst:
         src.backup(dst)
     copy_engine = sa.create_engine(f"sqlite:///{copy}")
-    from bot.web.staff import db as staff_db
+    from bot.storage import staff_tables as staff_db
     staff_db.metadata.create_all(copy_engine)
     retention.purge(copy_engine, days=1, now=10 ** 11)
     with copy_engine.connect() as conn:

@@ -58,7 +58,7 @@ def test_postgresql_keeps_a_conversation_across_store_instances(postgres_url, do
 
 @pytest.mark.slow
 def test_postgresql_keeps_telegram_update_ids_for_every_replica(postgres_url, domain):
-    from bot.channels.telegram.updates import SqlUpdateLog
+    from bot.storage.telegram_updates import SqlUpdateLog
 
     UrlSQLTrackerStore(domain=domain, db_url=postgres_url)  # creates the database, as Rasa does on start
     one, two = SqlUpdateLog(postgres_url, bot_id=7), SqlUpdateLog(postgres_url, bot_id=7)

@@ -24,9 +24,10 @@ import pytest
 import sqlalchemy as sa
 
 from bot.settings import ROOT
+from bot.storage import staff_tables as db
 from bot.web.alerts import store
 from bot.web.alerts.worker import AlertWorker
-from bot.web.staff import db, queries, summary
+from bot.web.staff import queries, summary
 from tests.fakes.alert_receiver import SmtpReceiver, WebhookReceiver
 from tests.support.ports import free_port
 from tests.support.rest import rest_sender

@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 import yaml
 
-from bot.web.staff import create_staff_app, db, queries, summary
+from bot.storage import staff_tables as db
+from bot.web.staff import create_staff_app, queries, summary
 from tests.support.staff import (
     OLD_DAYS,
     PII_EMAIL,

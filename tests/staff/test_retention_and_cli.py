@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from bot.settings import ROOT
 from bot.storage import safety_plan_table
-from bot.web.staff import auth, db, summary
+from bot.storage import staff_tables as db
+from bot.web.staff import auth, summary
 from tests.support.staff import login, make_client
 
 pytestmark = pytest.mark.slow

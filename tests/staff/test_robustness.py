@@ -29,7 +29,8 @@ import sqlalchemy as sa
 from starlette.testclient import TestClient
 
 from bot.settings import ROOT
-from bot.web.staff import auth, db, queries, summary
+from bot.storage import staff_tables as db
+from bot.web.staff import auth, queries, summary
 from bot.web.staff.masking import mask
 from tests.support.ports import free_port
 from tests.support.staff import PASSWORDS, app_settings, login, wait_for

@@ -10,8 +10,9 @@ from typing import Dict, List
 
 from starlette.testclient import TestClient
 
+from bot.storage import staff_tables as db
 from bot.storage.window_table import tracker_windows
-from bot.web.staff import auth, db
+from bot.web.staff import auth
 from tests.support.stack import test_settings
 
 XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>'

@@ -73,3 +73,18 @@ def test_patches_to_rasa_live_in_one_place():
                     and isinstance(node.args[0], ast.Name) and node.args[0].id in foreign:
                 patchers.append(f"{rel}:{node.lineno} setattr({node.args[0].id}, ...)")
     assert patchers == []
+
+
+def test_every_table_unknot_owns_is_defined_in_storage():
+    """`sa.Table(...)` anywhere in bot/ outside bot/storage/ is a table with a second home."""
+    elsewhere = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        rel = str(path.relative_to(ROOT))
+        if rel.startswith("bot/storage/"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Table":
+                elsewhere.append(f"{rel}:{node.lineno}")
+    assert elsewhere == []
+    defined = [p.name for p in (ROOT / "bot" / "storage").glob("*.py") if "Table(" in p.read_text()]
+    assert {"staff_tables.py", "telegram_updates.py", "window_table.py", "safety_plan_table.py"} <= set(defined)

@@ -8,7 +8,7 @@ notes and stickers silently, and sends plain text only.
 How one update goes:
   POST /webhooks/telegram/webhook
     -> secret header compared in constant time; wrong or missing: 403, nothing stored
-    -> update_id recorded (bot.channels.telegram.updates.SqlUpdateLog); seen before: 200, ignored
+    -> update_id recorded (bot.storage.telegram_updates.SqlUpdateLog); seen before: 200, ignored
     -> classified (text, button, media, group) and queued for its chat; 200 at once
   per chat, in order (a background task; Telegram wants a fast 200):
     -> a button press is answered with answerCallbackQuery first
@@ -25,7 +25,7 @@ The modules:
   lanes    per-chat ordered queues
   sender   the output channel and the paced send queue (TelegramBot)
   input    the Rasa input channel (credentials.yml: bot.channels.telegram.input.TelegramInput)
-  updates  what an update is (text, button, media, group) and the update_id log
+  updates  what an update is (text, button, media, group); its update_id log is bot/storage/telegram_updates.py
   format   Markdown to Telegram HTML, splitting, inline keyboards
   status   the line `make run` prints about the webhook
 """

@@ -15,12 +15,11 @@ from bot.channels.telegram.api import ALLOWED_UPDATES, BotApi, TelegramApiError
 from bot.channels.telegram.sender import TelegramBot
 from bot.channels.telegram.updates import (
     SECRET_HEADER,
-    MemoryUpdateLog,
     RecentNotices,
-    SqlUpdateLog,
     parse_update,
     secret_matches,
 )
+from bot.storage.telegram_updates import MemoryUpdateLog, SqlUpdateLog
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""The alert records and their outbox, on the staff tables (bot/web/staff/db.py).
+"""The alert records and their outbox, on the staff tables (bot/storage/staff_tables.py).
 
 Pure database work, no network: raising alerts from the flagged turns the
 summary keeps (`staff_flags`, itself read from the risk records Rasa stores with
@@ -19,7 +19,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 import sqlalchemy as sa
 
-from bot.web.staff import db
+from bot.storage import staff_tables as db
 from bot.web.staff.summary import LEVEL_RANK, week_of
 
 # The levels that must reach a human (the issue: high and acted).

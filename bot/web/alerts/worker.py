@@ -20,8 +20,9 @@ from typing import List, Optional
 import aiohttp
 
 from bot.settings import Settings
+from bot.storage import staff_tables as db
 from bot.web.alerts import channels, store
-from bot.web.staff import db, queries, summary
+from bot.web.staff import queries, summary
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ from typing import Iterable, Optional
 
 import sqlalchemy as sa
 
-from bot.web.staff import db
+from bot.storage import staff_tables as db
 
 ACTIONS = {"view", "unmask", "review", "unreview", "note", "tags", "export", "training_export", "login",
            "login_failed", "logout", "retention", "alert_ack", "take", "hand_back"}

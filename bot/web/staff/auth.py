@@ -35,7 +35,8 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from bot.web.staff import audit, db
+from bot.storage import staff_tables as db
+from bot.web.staff import audit
 
 ROLES = ("reviewer", "admin")
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")

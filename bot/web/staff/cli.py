@@ -18,7 +18,8 @@ def _read_password(args: argparse.Namespace) -> str:
 
 
 def _staff_user(args: argparse.Namespace) -> int:
-    from bot.web.staff import auth, db
+    from bot.storage import staff_tables as db
+    from bot.web.staff import auth
 
     settings = load_settings()
     engine = db.get_engine(settings.database_url)
@@ -46,7 +47,8 @@ def _staff_user(args: argparse.Namespace) -> int:
 
 
 def _retention(args: argparse.Namespace) -> int:
-    from bot.web.staff import db, retention
+    from bot.storage import staff_tables as db
+    from bot.web.staff import retention
 
     settings = load_settings()
     days = args.days or settings.retention_days

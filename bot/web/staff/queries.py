@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from bot.dialogue.safety_plan import STEPS
 from bot.storage import safety_plan_table
+from bot.storage import staff_tables as db
 from bot.web.alerts import store as alert_store
-from bot.web.staff import db
 from bot.web.staff.masking import MAX_MATCH, clean, mask_capped
 from bot.web.staff.summary import conversation_rows, walk
 

@@ -15,10 +15,11 @@ from typing import Dict, List, Optional, Set
 
 import sqlalchemy as sa
 
+from bot.storage import staff_tables as db
 from bot.storage.safety_plan_table import has_plan_table, safety_plans
 from bot.storage.window_table import has_window_table, tracker_windows
 from bot.web.alerts.store import forget_erased
-from bot.web.staff import audit, db
+from bot.web.staff import audit
 
 BATCH = 500
 

@@ -27,8 +27,9 @@ from starlette.responses import (
 )
 
 from bot.settings import ROOT, Settings
+from bot.storage import staff_tables as db
 from bot.web.alerts import store as alert_store
-from bot.web.staff import audit, auth, case, clientip, db, queries, summary
+from bot.web.staff import audit, auth, case, clientip, queries, summary
 from bot.web.staff.charts import horizontal_bars, stacked_bars
 from bot.web.staff.masking import published_numbers
 from bot.web.staff.training import known_intents, nlu_yaml

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 import yaml
 
 from bot.settings import ROOT
-from bot.web.staff import db
+from bot.storage import staff_tables as db
 from bot.web.staff.masking import clean, mask_capped
 
 # "acted": the person said they had already acted (bot/dialogue/crisis_flow.py), the highest

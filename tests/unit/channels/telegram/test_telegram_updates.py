@@ -4,14 +4,13 @@ import threading
 import pytest
 
 from bot.channels.telegram.updates import (
-    MemoryUpdateLog,
     RecentNotices,
-    SqlUpdateLog,
     command_text,
     parse_update,
     secret_matches,
 )
 from bot.content import CAPTION_NOTE, GROUP_REPLY
+from bot.storage.telegram_updates import MemoryUpdateLog, SqlUpdateLog
 
 SECRET = "s3cret-token_value-0123456789"
 USER = {"id": 42, "is_bot": False, "first_name": "Sam", "username": "sam", "language_code": "en-GB"}
