@@ -1,7 +1,7 @@
 """action_regional_lines: "I'm in Australia" outside a crisis gets that country's lines.
 
 Every crisis reply (the first one included) is a domain response that SafetyPolicy
-predicts, so none of them needs this server (bot/dialogue/crisis_flow.py).
+predicts, so none of them needs this server (bot/flows/crisis_conversation.py).
 """
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ from bot.settings import load_settings
 
 logger = logging.getLogger(__name__)
 
-# `crisis` slot values (bot/dialogue/crisis_flow.py) during which the widget keeps its crisis bar:
+# `crisis` slot values (bot/flows/crisis_conversation.py) during which the widget keeps its crisis bar:
 # the crisis itself, "safe" until the person goes on, and someone worried about another person.
 BAR_STATES = ("active", "immediate", "acted", "safe", "helper")
 

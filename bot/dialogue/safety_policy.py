@@ -32,8 +32,9 @@ from rasa.shared.core.generator import TrackerWithCachedStates
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.input_boundary import is_long_message
-from bot.dialogue import crisis_flow, safety_context, safety_plan
+from bot.dialogue import safety_context
 from bot.dialogue.safety_context import SESSION_START, ContextDecision, context_decision
+from bot.flows import crisis_conversation, safety_plan
 from bot.flows.crisis import detect_region, detect_youth
 from bot.safety.crisis_domain import YOUTH_SUFFIX
 
@@ -150,7 +151,7 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
                 view.before += pending
                 if "utter_crisis_check_topic" in pending:
                     view.pending_topic = view.current.intent_name
-                elif any(a not in crisis_flow.KEEPS_PENDING_TOPIC for a in pending):
+                elif any(a not in crisis_conversation.KEEPS_PENDING_TOPIC for a in pending):
                     view.pending_topic = None  # answered, or something else happened
             view.current, pending, seen_user = event, [], True
         elif isinstance(event, ActionExecuted) and event.action_name not in (None, ACTION_LISTEN_NAME):
@@ -175,10 +176,10 @@ def session_view(tracker: DialogueStateTracker) -> SessionView:
 
 def state_before(view: SessionView) -> Optional[str]:
     """The crisis state before the current message. A new session starts without one: a person
-    coming back after a crisis gets a kind check first (crisis_flow.decide, `carried`)."""
+    coming back after a crisis gets a kind check first (crisis_conversation.decide, `carried`)."""
     if view.is_first_turn_of_session:
         return None
-    return crisis_flow.state_from_actions(view.before, view.carried)
+    return crisis_conversation.state_from_actions(view.before, view.carried)
 
 
 def crisis_inputs(tracker: DialogueStateTracker) -> Tuple[Any, ...]:
@@ -187,7 +188,7 @@ def crisis_inputs(tracker: DialogueStateTracker) -> Tuple[Any, ...]:
     state = state_before(view)
     return (view.current.intent_name if view.current else None, tuple(view.since_user), view.last_bot_action,
             state, view.is_first_turn_of_session, view.carried if view.is_first_turn_of_session else None,
-            view.pending_topic if view.last_bot_action in crisis_flow.SAFETY_QUESTIONS else None)
+            view.pending_topic if view.last_bot_action in crisis_conversation.SAFETY_QUESTIONS else None)
 
 
 def topic_answers(trackers: Sequence[TrackerWithCachedStates]) -> Dict[str, Tuple[List[str], bool]]:
@@ -317,7 +318,7 @@ class SafetyPolicy(Policy):
         return cls(config, model_storage, resource, execution_context, topics=topics)
 
     # ------------------------------------------------------------------ prediction
-    def _message(self, tracker: DialogueStateTracker, event: UserUttered) -> crisis_flow.Message:
+    def _message(self, tracker: DialogueStateTracker, event: UserUttered) -> crisis_conversation.Message:
         data = event.parse_data or {}
         found_risk = data.get("risk")
         risk: Dict[str, Any] = found_risk if isinstance(found_risk, dict) else {}
@@ -328,7 +329,7 @@ class SafetyPolicy(Policy):
             decision = tracker_context(tracker, self.config)
             context_risk = decision.raised
             context_cues = tuple(decision.cues) if decision.raised else ()
-        return crisis_flow.Message(
+        return crisis_conversation.Message(
             text=event.text or "", intent=intent, risk_level=risk.get("level"),
             risk_cues=tuple(c for c in (risk.get("cues") or ()) if isinstance(c, str)),
             risk_reasons=tuple(r for r in (risk.get("reasons") or ()) if isinstance(r, str)),
@@ -336,27 +337,27 @@ class SafetyPolicy(Policy):
             service_talk=risk.get("service_talk") is True)
 
     def plan_for(self, tracker: DialogueStateTracker, view: SessionView,
-                 youth: Optional[bool] = None) -> Optional[crisis_flow.Plan]:
+                 youth: Optional[bool] = None) -> Optional[crisis_conversation.Plan]:
         """`youth`: what this message says about the person's age (`detect_youth`), read once a turn."""
         assert view.current is not None
         message = self._message(tracker, view.current)
         state = state_before(view)
-        pending = view.pending_topic if view.last_bot_action in crisis_flow.SAFETY_QUESTIONS else None
+        pending = view.pending_topic if view.last_bot_action in crisis_conversation.SAFETY_QUESTIONS else None
         stored = safety_plan.stored(slot_at_message(tracker, PLAN_SLOT)) if PLAN_SLOT in tracker.slots else {}
-        plan = crisis_flow.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
+        plan = crisis_conversation.decide(message, state, view.last_bot_action, first_of_session=view.is_first_turn_of_session,
                                   carried=view.carried, pending_topic=pending, topic_answers=self.topics,
                                   stored_plan=stored)
         if (plan is not None and plan.kind == "listen" and youth
                 and slot_at_message(tracker, YOUTH_SLOT) is not True):
             # just said they are under 18: the lines for young people, where they are
-            plan = crisis_flow.Plan("lines_again", ("utter_crisis_lines_again",))
+            plan = crisis_conversation.Plan("lines_again", ("utter_crisis_lines_again",))
         if message.intent in self.config["red_flag_intents"] and (plan is None or plan.kind in ("listen", "distress")):
             # serious causes of back pain get urgent-care advice first, in a crisis too
-            actions = RED_FLAG_SEQUENCE + (("utter_crisis_listen",) if state in crisis_flow.CRISIS_STATES else ())
-            plan = crisis_flow.Plan("red_flag", actions)
+            actions = RED_FLAG_SEQUENCE + (("utter_crisis_listen",) if state in crisis_conversation.CRISIS_STATES else ())
+            plan = crisis_conversation.Plan("red_flag", actions)
         return plan
 
-    def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_flow.Plan],
+    def _events(self, tracker: DialogueStateTracker, view: SessionView, plan: Optional[crisis_conversation.Plan],
                 youth: Optional[bool] = None) -> List[Event]:
         """Slots written with the first action of the turn (see the module docstring)."""
         assert view.current is not None
@@ -364,9 +365,9 @@ class SafetyPolicy(Policy):
         state = state_before(view)
         start = view.carried if view.is_first_turn_of_session and plan is not None and plan.kind == "welcome_back" \
             else state
-        after = None if plan is None or plan.end_crisis else crisis_flow.state_from_actions(
+        after = None if plan is None or plan.end_crisis else crisis_conversation.state_from_actions(
             list(plan.actions), start)
-        if plan is None and state in (crisis_flow.SAFE, crisis_flow.DISTRESS):
+        if plan is None and state in (crisis_conversation.SAFE, crisis_conversation.DISTRESS):
             after = None
         elif plan is None:
             after = state
@@ -390,7 +391,7 @@ class SafetyPolicy(Policy):
             reasons = [r for r in (risk.get("reasons") or []) if isinstance(r, str)]
             if plan.reason and plan.reason not in reasons:
                 reasons.append(plan.reason)
-            level = crisis_flow.raise_level(tracker.get_slot("risk_level"), plan.level)
+            level = crisis_conversation.raise_level(tracker.get_slot("risk_level"), plan.level)
             flags = list(tracker.get_slot("risk_flags") or [])
             flags.append({"level": plan.level, "reasons": reasons, "intent": view.current.intent_name,
                           "time": datetime.now(timezone.utc).isoformat(timespec="seconds"), "source": "dialogue"})
@@ -412,7 +413,7 @@ class SafetyPolicy(Policy):
                 and LONG_MESSAGE_ACTION in domain.action_names_or_texts):
             # Risk (any judge) or a crisis state gave a plan above, which wins. Here only the usual
             # answer is replaced; the slots are written as for no plan, and an active form stays.
-            plan = crisis_flow.Plan("long_message", (LONG_MESSAGE_ACTION,), keeps_loop=True)
+            plan = crisis_conversation.Plan("long_message", (LONG_MESSAGE_ACTION,), keeps_loop=True)
         if plan is None or (plan.handover and len(view.since_user) >= len(plan.actions)):
             # nothing to say (or the person chose to go on): the other policies answer; the
             # state's end is written all the same

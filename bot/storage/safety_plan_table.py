@@ -1,4 +1,4 @@
-"""The safety plans people build in chat (bot/dialogue/safety_plan.py), one row per conversation.
+"""The safety plans people build in chat (bot/flows/safety_plan.py), one row per conversation.
 
 The dialogue keeps the plan in the `safety_plan` slot; the tracker store copies it here in
 the same transaction as the events that changed it (bot/storage/tracker_store.py), so the plan has

@@ -43,7 +43,7 @@ COMMANDS = {
     "menu": "/show_menu",
     "crisis": "/request_crisis_resources",
     "sos": "/request_crisis_resources",
-    # the person's safety plan (bot/dialogue/safety_plan.py), read by SafetyPolicy in any state
+    # the person's safety plan (bot/flows/safety_plan.py), read by SafetyPolicy in any state
     "plan": "show my safety plan",
 }
 

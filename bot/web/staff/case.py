@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Optional
 
 from markupsafe import Markup, escape
 
-from bot.dialogue.crisis_flow import DIRECT_QUESTIONS, SAFETY_QUESTIONS
+from bot.flows.crisis_conversation import DIRECT_QUESTIONS, SAFETY_QUESTIONS
 from bot.safety.resources import shows_crisis_lines
 
 RED_FLAG_INTENT = "report_red_flag"

@@ -20,7 +20,7 @@ from typing import Any, Dict, FrozenSet, Iterator, List, Optional, Tuple
 
 import sqlalchemy as sa
 
-from bot.dialogue.safety_plan import STEPS
+from bot.flows.safety_plan import STEPS
 from bot.storage import safety_plan_table
 from bot.storage import staff_tables as db
 from bot.web.alerts import store as alert_store

@@ -28,7 +28,7 @@ from bot.settings import ROOT
 from bot.storage import staff_tables as db
 from bot.web.staff.masking import clean, mask_capped
 
-# "acted": the person said they had already acted (bot/dialogue/crisis_flow.py), the highest
+# "acted": the person said they had already acted (bot/flows/crisis_conversation.py), the highest
 RISK_LEVELS = ("possible", "high", "acted")
 LEVEL_RANK = {None: 0, "none": 0, "possible": 1, "high": 2, "acted": 3}
 RISK_INTENT = "express_risk"

@@ -14,7 +14,6 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.dialogue import crisis_flow
 from bot.dialogue.safety_context import SESSION_START, context_decision, turn_cues
 from bot.dialogue.safety_policy import (
     SafetyPolicy,
@@ -22,6 +21,7 @@ from bot.dialogue.safety_policy import (
     next_safety_action,
     tracker_context,
 )
+from bot.flows import crisis_conversation
 from bot.safety.crisis_domain import write_training_domain
 
 DOSE = "how many of my pills can i take at once"
@@ -153,15 +153,15 @@ def test_cues_come_from_the_text_when_the_risk_record_has_none():
 
 
 def test_a_context_risk_turn_gets_the_risk_sequence_whatever_its_intent():
-    raised = crisis_flow.Message(DOSE, "ask_pain_medication", "none", context_risk=True)
-    plan = crisis_flow.decide(raised, None)
+    raised = crisis_conversation.Message(DOSE, "ask_pain_medication", "none", context_risk=True)
+    plan = crisis_conversation.decide(raised, None)
     assert plan.actions == ("utter_crisis_first", "utter_crisis_ask_possible")
     step = lambda done, loop=None: next_safety_action(plan.actions, done, loop)  # noqa: E731
     assert step([]) == "utter_crisis_first"
     assert step(["utter_crisis_first"]) == "utter_crisis_ask_possible"
     assert step(list(plan.actions)) == "action_listen"
     assert step(list(plan.actions), loop="coping_form") == "action_deactivate_loop"
-    assert crisis_flow.decide(crisis_flow.Message(DOSE, "ask_pain_medication", "none"), None) is None
+    assert crisis_conversation.decide(crisis_conversation.Message(DOSE, "ask_pain_medication", "none"), None) is None
 
 
 # ---------------------------------------------------------------- the adapter

@@ -6,7 +6,7 @@ signs, coping on my own, people and places that distract, people I can ask for h
 professionals and lines, making my surroundings safer. No step asks about a method or an
 amount, and none asks for a promise.
 
-`crisis_flow.decide` calls `turn()` on every message. The answers live in the
+`crisis_conversation.decide` calls `turn()` on every message. The answers live in the
 `safety_plan` slot (a mapping step -> text; "" for a skipped step), written by SafetyPolicy
 with the step's reply, so the plan is built, shown and resumed with the action server down.
 `safety_plan_text` holds the rendered plan that the replies show ({safety_plan_text}); the
@@ -35,7 +35,7 @@ DONE, SAVED = "utter_safety_plan_done", "utter_safety_plan_saved"  # in a crisis
 PAUSED, PAUSED_CALM = "utter_safety_plan_paused", "utter_safety_plan_paused_calm"
 SHOW, NONE_YET = "utter_safety_plan_show", "utter_safety_plan_none"
 RESUME = "utter_safety_plan_resume"        # after a risk message typed as an answer
-# Replies that change nothing about the crisis state (crisis_flow.state_from_actions).
+# Replies that change nothing about the crisis state (crisis_conversation.state_from_actions).
 NEUTRAL = STEP_ACTIONS + (SAVED, PAUSED_CALM, SHOW, NONE_YET)
 MAX_ANSWER = 300  # characters kept per step; the whole message stays in the conversation
 
@@ -113,7 +113,7 @@ def is_request(norm: str) -> bool:
 
 def turn(norm: str, is_button: bool, last_bot_action: Optional[str], plan: Mapping[str, str],
          in_crisis: bool, raw_text: str, other_request: bool = False) -> Optional[PlanTurn]:
-    """The plan's part of a turn, for a message with no risk in it (crisis_flow checks that first).
+    """The plan's part of a turn, for a message with no risk in it (the crisis conversation checks that first).
 
     other_request: the message asks for something else of the crisis conversation (to talk, to
     text, "i'm safe"): after the "we can go on with your plan" reply it is not an answer."""

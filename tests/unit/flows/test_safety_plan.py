@@ -1,10 +1,10 @@
-"""The safety plan built in chat (bot/dialogue/safety_plan.py) and its place in the crisis
-conversation (crisis_flow.decide): steps in order, every step skippable, a risk message typed
+"""The safety plan built in chat (bot/flows/safety_plan.py) and its place in the crisis
+conversation (crisis_conversation.decide): steps in order, every step skippable, a risk message typed
 as an answer gets the lines first, the plan shown back in the person's own words."""
 import pytest
 
-from bot.dialogue import safety_plan as sp
-from bot.dialogue.crisis_flow import (
+from bot.flows import safety_plan as sp
+from bot.flows.crisis_conversation import (
     ACTIVE,
     IMMEDIATE,
     SAFE,
@@ -170,7 +170,7 @@ def test_after_a_risk_message_broke_into_the_plan_the_next_answer_is_that_steps(
     assert sp.turn(normalise("okay"), False, sp.RESUME, plan, True, "okay").action == sp.STEP_ACTIONS[1]
     assert sp.turn(normalise("can you just talk to me"), False, sp.RESUME, plan, True, "can you just talk to me",
                    other_request=True) is None
-    # through crisis_flow: "i'm safe for now" after the resume offer is the safety answer, not a step
+    # through the crisis conversation: "i'm safe for now" after the resume offer is the safety answer, not a step
     assert decide(Message("i'm safe for now", "affirm"), ACTIVE, sp.RESUME, stored_plan=plan).kind != "plan_step"
 
 

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import Collection, Dict, Mapping, Optional, Sequence, Tuple
 
-from bot.dialogue import safety_plan
+from bot.flows import safety_plan
 
 ACTIVE, IMMEDIATE, ACTED, SAFE, DISTRESS = "active", "immediate", "acted", "safe", "distress"
 HELPER = "helper"  # the person is worried about someone else at risk (not their own crisis)
@@ -424,7 +424,7 @@ def _decide(message: Message, state: Optional[str], last_bot_action: Optional[st
     after one that ended in a crisis state. pending_topic: the topic asked for just before a
     "before we switch, are you safe?" check. topic_answers: intent -> (actions, starts a loop),
     the plain answers the rules give (SafetyPolicy learns them from the rules at training time).
-    stored_plan: the person's safety plan so far (the `safety_plan` slot; bot/dialogue/safety_plan.py).
+    stored_plan: the person's safety plan so far (the `safety_plan` slot; bot/flows/safety_plan.py).
     """
     norm = message.norm
     in_crisis = state in CRISIS_STATES

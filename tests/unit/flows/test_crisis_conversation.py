@@ -1,10 +1,10 @@
-"""The crisis conversation's reading of each message (bot/dialogue/crisis_flow.py), pure Python.
+"""The crisis conversation's reading of each message (bot/flows/crisis_conversation.py), pure Python.
 
 The phrasings are general shapes (an act, means at hand, doubt, refusing to call), several
 wordings each, none copied from the blind dialogue set."""
 import pytest
 
-from bot.dialogue.crisis_flow import (
+from bot.flows.crisis_conversation import (
     ACTED,
     ACTIVE,
     ASK_DIRECT,
