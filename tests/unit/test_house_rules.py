@@ -88,3 +88,13 @@ def test_every_table_unknot_owns_is_defined_in_storage():
     assert elsewhere == []
     defined = [p.name for p in (ROOT / "bot" / "storage").glob("*.py") if "Table(" in p.read_text()]
     assert {"staff_tables.py", "telegram_updates.py", "window_table.py", "safety_plan_table.py"} <= set(defined)
+
+
+def test_every_table_is_listed_on_the_privacy_page():
+    from bot.storage import safety_plan_table, staff_tables, window_table
+    from bot.storage.telegram_updates import SqlUpdateLog
+
+    tables = {"events", window_table.TABLE_NAME, safety_plan_table.TABLE_NAME, SqlUpdateLog.TABLE,
+              *staff_tables.metadata.tables}
+    page = (ROOT / "docs" / "privacy" / "storage.md").read_text()
+    assert len(tables) > 10 and [t for t in sorted(tables) if f"`{t}`" not in page] == []
