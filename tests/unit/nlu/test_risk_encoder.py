@@ -10,6 +10,10 @@ from tests.support.tiny_risk_sets import NONE, RISK
 SETTINGS = FineTuneSettings(epochs=4, learning_rate=5e-5, batch_size=8)
 
 
+# The module fine-tunes a copy of the encoder: it trains a model, so it is `slow`.
+pytestmark = pytest.mark.slow
+
+
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory):
     cache = tmp_path_factory.mktemp("risk-cache")
